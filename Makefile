@@ -1,0 +1,53 @@
+# Two commands on a fresh machine: `make run` and `make test`. Everything else is a helper.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+WEB_PORT ?= 8000
+export WEB_PORT
+
+.PHONY: run test lint migrations-check install install-dev clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+# A development run on the zero-set-up default (SQLite and the filesystem broker under var/),
+# with DEBUG on unless the environment says otherwise. Ctrl-C stops all three processes.
+run: export DEBUG ?= 1
+run: export PATH := $(CURDIR)/$(BIN):$(PATH)
+run: $(VENV)/.installed
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	@echo
+	@echo "  Admin (board members, editors-in-chief):  http://127.0.0.1:$(WEB_PORT)/admin/"
+	@echo "  Logins: editor, chief, dr_oncology1, dr_oncology2, dr_cardiology"
+	@echo "  Password: $${DEMO_PASSWORD:-demo}"
+	@echo "  Web, Celery worker and beat start below; Ctrl-C stops them all."
+	@echo
+	$(BIN)/honcho start -f Procfile.dev
+
+test: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+migrations-check: $(VENV)/.installed
+	SECRET_KEY=migrations-check $(BIN)/python manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.http import HttpRequest
+
+from articles.models import Article, ArticleVersion, Reference
+from articles.services import ARTICLE_METADATA_FIELDS, update_article
+from config.admin import AuditedModelAdmin
+
+
+@admin.register(Article)
+class ArticleAdmin(AuditedModelAdmin):
+    list_display = [
+        "slug",
+        "title",
+        "specialty",
+        "risk_level",
+        "status",
+        "current_version_number",
+        "published_version_number",
+        "last_reviewed_at",
+        "review_due_at",
+    ]
+    list_filter = ["status", "risk_level", "specialty"]
+    search_fields = ["slug", "title"]
+    list_select_related = ["specialty", "current_version", "published_version"]
+    readonly_fields = [
+        "slug",
+        "status",
+        "current_version",
+        "published_version",
+        "last_reviewed_at",
+        "review_due_at",
+        "created_by",
+        "created_at",
+        "updated_at",
+    ]
+    fieldsets = [
+        (None, {"fields": ["slug", "title", "specialty", "risk_level", "review_interval_days"]}),
+        (
+            "Review",
+            {
+                "fields": [
+                    "status",
+                    "current_version",
+                    "published_version",
+                    "last_reviewed_at",
+                    "review_due_at",
+                ]
+            },
+        ),
+        ("Record", {"fields": ["created_by", "created_at", "updated_at"]}),
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # An article is created with its first version, through the editors' API.
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Article, form: forms.ModelForm, change: bool) -> None:
+        update_article(
+            actor=request.user,
+            article=obj,
+            reason=form.cleaned_data["change_reason"],
+            **{
+                field: form.cleaned_data[field]
+                for field in ARTICLE_METADATA_FIELDS
+                if field in form.changed_data
+            },
+        )
+
+    @admin.display(description="Current", ordering="current_version__number")
+    def current_version_number(self, article: Article) -> Any:
+        return article.current_version.number if article.current_version else None
+
+    @admin.display(description="Published", ordering="published_version__number")
+    def published_version_number(self, article: Article) -> Any:
+        return article.published_version.number if article.published_version else None
+
+
+class ReferenceInline(admin.TabularInline):
+    model = Reference
+    fields = ["position", "citation", "source", "year", "url", "doi", "pmid"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ArticleVersion)
+class ArticleVersionAdmin(AuditedModelAdmin):
+    """Versions are the record of what was written and reviewed: they can be read, never edited."""
+
+    list_display = ["article", "number", "title", "author", "created_at", "short_hash"]
+    list_filter = ["article__specialty"]
+    search_fields = ["article__slug", "title"]
+    list_select_related = ["article", "author"]
+    fields = ["article", "number", "title", "body", "change_summary", "author", "created_at", "content_hash"]
+    readonly_fields = fields
+    inlines = [ReferenceInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="Content hash")
+    def short_hash(self, version: ArticleVersion) -> str:
+        return version.content_hash[:12]

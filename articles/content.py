@@ -1,0 +1,69 @@
+"""The canonical form of an article version's content, and its SHA-256 hash.
+
+A reviewer approves exactly one text: the hash names it. It covers everything a reader sees (the
+title, the Markdown body and every field of every reference, in order) and nothing else (not the
+change summary, the author or the time), so that two versions with the same content have the same
+hash and any change a reader could notice changes it.
+
+Text is normalised before it is stored and hashed (Unicode NFC, ``\\n`` line endings, no
+surrounding white space), so the hash does not depend on the editor's platform.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import unicodedata
+from dataclasses import asdict, dataclass
+
+
+def normalise_text(text: str) -> str:
+    text = unicodedata.normalize("NFC", text or "")
+    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+@dataclass(frozen=True)
+class ReferenceContent:
+    citation: str
+    source: str = ""
+    year: int | None = None
+    url: str = ""
+    doi: str = ""
+    pmid: str = ""
+
+    def normalised(self) -> ReferenceContent:
+        return ReferenceContent(
+            citation=normalise_text(self.citation),
+            source=normalise_text(self.source),
+            year=self.year,
+            url=(self.url or "").strip(),
+            doi=(self.doi or "").strip(),
+            pmid=(self.pmid or "").strip(),
+        )
+
+
+@dataclass(frozen=True)
+class VersionContent:
+    title: str
+    body: str
+    references: tuple[ReferenceContent, ...] = ()
+
+    def normalised(self) -> VersionContent:
+        return VersionContent(
+            title=normalise_text(self.title),
+            body=normalise_text(self.body),
+            references=tuple(reference.normalised() for reference in self.references),
+        )
+
+    def canonical_bytes(self) -> bytes:
+        content = self.normalised()
+        document = {
+            "format": 1,
+            "title": content.title,
+            "body": content.body,
+            "references": [asdict(reference) for reference in content.references],
+        }
+        return json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+    def sha256(self) -> str:
+        return hashlib.sha256(self.canonical_bytes()).hexdigest()

@@ -1,0 +1,244 @@
+"""Writing articles and their versions.
+
+Both functions validate everything before they write, write in one transaction, and record the
+acting user and the reason on every history row they produce.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from simple_history.utils import bulk_create_with_history
+
+from articles.content import ReferenceContent, VersionContent, normalise_text
+from articles.models import Article, ArticleVersion, Reference, RiskLevel
+from config.audit import audit
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+    from reviewers.models import Specialty
+
+MAX_REFERENCES = 100
+
+ReferenceInput = ReferenceContent | Mapping[str, Any]
+
+
+REFERENCE_FIELDS = ("citation", "source", "year", "url", "doi", "pmid")
+
+
+def _reference_rows(references: Iterable[ReferenceInput]) -> list[Reference]:
+    items = list(references)
+    if len(items) > MAX_REFERENCES:
+        raise ValidationError(
+            {"references": f"A version can cite at most {MAX_REFERENCES} references."},
+            code="too_many_references",
+        )
+    rows = []
+    for position, item in enumerate(items, start=1):
+        fields = vars(item) if isinstance(item, ReferenceContent) else dict(item)
+        unknown = set(fields) - set(REFERENCE_FIELDS)
+        if unknown:
+            raise ValidationError(
+                {"references": f"Reference {position} has unknown fields: {', '.join(sorted(unknown))}."},
+                code="invalid_reference",
+            )
+        year = fields.get("year")
+        rows.append(
+            Reference(
+                position=position,
+                citation=normalise_text(str(fields.get("citation") or "")),
+                source=normalise_text(str(fields.get("source") or "")),
+                year=None if year in (None, "") else year,
+                url=str(fields.get("url") or "").strip(),
+                doi=str(fields.get("doi") or "").strip(),
+                pmid=str(fields.get("pmid") or "").strip(),
+            )
+        )
+    return rows
+
+
+def _build_version(
+    *,
+    article: Article,
+    number: int,
+    author: AbstractBaseUser,
+    title: str,
+    body: str,
+    change_summary: str,
+    references: Iterable[ReferenceInput],
+) -> tuple[ArticleVersion, list[Reference]]:
+    """Validate the content and return the unsaved version and reference rows, with the version's
+    content hash computed from the cleaned values (exactly what will be stored)."""
+    version = ArticleVersion(
+        article=article,
+        number=number,
+        title=normalise_text(title),
+        body=normalise_text(body),
+        change_summary=normalise_text(change_summary),
+        author=author,
+    )
+    reference_rows = _reference_rows(references)
+    errors: dict[str, list[str]] = {}
+    try:
+        version.full_clean(
+            exclude=["article", "content_hash"], validate_unique=False, validate_constraints=False
+        )
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    for reference in reference_rows:
+        try:
+            # full_clean also converts each value to its Python type (a year given as "2019"
+            # becomes 2019), so the hash below sees what the database will hold.
+            reference.full_clean(exclude=["version"], validate_unique=False, validate_constraints=False)
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                errors.setdefault("references", []).extend(
+                    f"Reference {reference.position}, {field}: {message}" for message in messages
+                )
+    if errors:
+        raise ValidationError(errors)
+    version.content_hash = VersionContent(
+        title=version.title,
+        body=version.body,
+        references=tuple(reference.content() for reference in reference_rows),
+    ).sha256()
+    return version, reference_rows
+
+
+def _save_version(
+    *, version: ArticleVersion, references: list[Reference], actor: AbstractBaseUser, reason: str
+) -> ArticleVersion:
+    version.save()
+    for reference in references:
+        reference.version = version
+    if references:
+        bulk_create_with_history(references, Reference, default_user=actor, default_change_reason=reason)
+    return version
+
+
+@transaction.atomic
+def create_article(
+    *,
+    actor: AbstractBaseUser,
+    slug: str,
+    title: str,
+    specialty: Specialty,
+    body: str,
+    reason: str,
+    risk_level: str = RiskLevel.STANDARD,
+    change_summary: str = "",
+    references: Iterable[ReferenceInput] = (),
+    review_interval_days: int | None = None,
+) -> Article:
+    """Create an article in draft with its first version (numbered 1) and that version's
+    references. The article's working title and the version's title start out the same."""
+    with audit(actor=actor, reason=reason) as context:
+        article = Article(
+            slug=slug,
+            title=normalise_text(title),
+            specialty=specialty,
+            risk_level=risk_level,
+            review_interval_days=review_interval_days,
+            created_by=actor,
+        )
+        errors: dict[str, list[str]] = {}
+        try:
+            article.full_clean()
+        except ValidationError as error:
+            errors.update(error.message_dict)
+        try:
+            version, reference_rows = _build_version(
+                article=article,
+                number=1,
+                author=actor,
+                title=title,
+                body=body,
+                change_summary=change_summary,
+                references=references,
+            )
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                errors.setdefault(field, []).extend(messages)
+        if errors:
+            raise ValidationError(errors)
+
+        try:
+            with transaction.atomic():
+                article.save()
+        except IntegrityError:
+            # Another request took the slug between our check and our insert.
+            raise ValidationError(
+                {"slug": f"An article with the slug “{slug}” already exists."}, code="unique"
+            ) from None
+        version.article = article
+        _save_version(version=version, references=reference_rows, actor=actor, reason=context.reason)
+        article.current_version = version
+        article.save(update_fields=["current_version", "updated_at"])
+    return article
+
+
+@transaction.atomic
+def create_version(
+    *,
+    actor: AbstractBaseUser,
+    article: Article,
+    title: str,
+    body: str,
+    reason: str,
+    change_summary: str = "",
+    references: Iterable[ReferenceInput] = (),
+) -> ArticleVersion:
+    """Add the next version of ``article`` and make it the current one.
+
+    The article row is locked for the duration, so two versions created at once get consecutive
+    numbers instead of the same one.
+    """
+    with audit(actor=actor, reason=reason) as context:
+        locked = Article.objects.select_for_update().get(pk=article.pk)
+        last_number = locked.versions.aggregate(last=Max("number"))["last"] or 0
+        version, reference_rows = _build_version(
+            article=locked,
+            number=last_number + 1,
+            author=actor,
+            title=title,
+            body=body,
+            change_summary=change_summary,
+            references=references,
+        )
+        _save_version(version=version, references=reference_rows, actor=actor, reason=context.reason)
+        locked.current_version = version
+        locked.save(update_fields=["current_version", "updated_at"])
+    article.refresh_from_db()
+    return version
+
+
+ARTICLE_METADATA_FIELDS = ("title", "specialty", "risk_level", "review_interval_days")
+
+
+@transaction.atomic
+def update_article(*, actor: AbstractBaseUser, article: Article, reason: str, **changes: Any) -> Article:
+    """Change an article's metadata (title, specialty, risk level, review interval).
+
+    The text is never changed here: that takes a new version. A new review interval moves the
+    review due date of an approved article at once.
+    """
+    unknown = set(changes) - set(ARTICLE_METADATA_FIELDS)
+    if unknown:
+        raise ValidationError(
+            {field: "This field cannot be changed here." for field in sorted(unknown)},
+            code="not_editable",
+        )
+    with audit(actor=actor, reason=reason):
+        locked = Article.objects.select_for_update().select_related("specialty").get(pk=article.pk)
+        for field, value in changes.items():
+            setattr(locked, field, normalise_text(value) if field == "title" else value)
+        locked.full_clean()
+        if locked.last_reviewed_at is not None:
+            locked.review_due_at = locked.last_reviewed_at + locked.review_interval()
+        locked.save()
+    return locked

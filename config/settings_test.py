@@ -1,0 +1,14 @@
+"""Test settings: the real settings with a throw-away secret, fast password hashing and the
+broker's files (when the default filesystem broker is used) in a temporary folder."""
+
+import os
+import tempfile
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-never-used-outside-the-test-suite")
+os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="editorial-test-"))
+
+from config.settings import *  # noqa: E402, F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False

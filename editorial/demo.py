@@ -1,0 +1,317 @@
+"""Demo data for ``manage.py seed_demo``: the people of a small board and a handful of articles.
+
+Everything is created through the same services the application uses, so the demo's history looks
+like real history. Seeding is idempotent: anything that already exists (matched by username,
+specialty slug or article slug) is left exactly as it is.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, Group
+from django.db import transaction
+from django.utils import timezone
+
+from articles.models import Article, RiskLevel
+from articles.services import create_article
+from config.audit import audit
+from reviewers.models import BoardMember, ConflictOfInterest, Specialty
+from reviewers.roles import Role
+from reviewers.services import ensure_role_groups
+
+SEED_REASON = "Demo data (seed_demo)"
+
+SPECIALTIES = [
+    ("medical-oncology", "Medical oncology"),
+    ("cardiology", "Cardiology"),
+]
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    first_name: str
+    last_name: str
+    role: Role
+    is_staff: bool = False
+    # Board members only:
+    display_name: str = ""
+    credentials: str = ""
+    specialties: tuple[str, ...] = ()
+
+
+USERS = [
+    DemoUser("editor", "Erin", "Editor", Role.EDITOR),
+    DemoUser("chief", "Charles", "Chief", Role.EDITOR_IN_CHIEF, is_staff=True),
+    DemoUser(
+        "dr_oncology1",
+        "Olivia",
+        "Okafor",
+        Role.BOARD_MEMBER,
+        is_staff=True,
+        display_name="Dr Olivia Okafor",
+        credentials="MD, PhD",
+        specialties=("medical-oncology",),
+    ),
+    DemoUser(
+        "dr_oncology2",
+        "Oskar",
+        "Lindqvist",
+        Role.BOARD_MEMBER,
+        is_staff=True,
+        display_name="Dr Oskar Lindqvist",
+        credentials="MD, FRCP",
+        specialties=("medical-oncology",),
+    ),
+    DemoUser(
+        "dr_cardiology",
+        "Carmen",
+        "Díaz",
+        Role.BOARD_MEMBER,
+        is_staff=True,
+        display_name="Dr Carmen Díaz",
+        credentials="MD, FESC",
+        specialties=("cardiology",),
+    ),
+]
+
+
+@dataclass(frozen=True)
+class DemoArticle:
+    slug: str
+    specialty: str
+    risk_level: str
+    title: str
+    body: str
+    references: tuple[dict[str, object], ...] = field(default=())
+
+
+PHESGO_TITLE = (
+    "How many cycles of Phesgo with docetaxel are recommended for HER2-positive metastatic breast cancer?"
+)
+
+PHESGO_BODY = """\
+## Short answer
+
+In first-line palliative treatment of HER2-positive metastatic breast cancer, docetaxel is given
+together with Phesgo (pertuzumab and trastuzumab in one fixed-dose injection under the skin) for
+**at least six cycles**, as long as the patient tolerates it. When the docetaxel part ends, Phesgo
+carries on alone as maintenance until the disease progresses or side effects become unacceptable
+[1].
+
+## Why this combination
+
+- The standard first-line treatment is a taxane combined with the two HER2 antibodies
+  trastuzumab and pertuzumab [1, 2].
+- Pertuzumab binds a different part of the HER2 receptor from trastuzumab, so together they block
+  HER2 signalling more completely. Added to docetaxel, this dual blockade lengthened both
+  progression-free and overall survival [2, 4].
+
+## Where "six cycles" comes from
+
+In the phase III CLEOPATRA trial docetaxel was planned for six cycles, and could continue for
+longer if the investigator judged it worthwhile [4]. The ESMO guideline recommends at least six
+cycles of the taxane where tolerated, followed by maintenance with the two antibodies (level of
+evidence I, grade A) [1].
+
+## Giving Phesgo
+
+Phesgo is injected subcutaneously over about 5 to 8 minutes. The blood levels it reaches were
+non-inferior to those of intravenous pertuzumab plus trastuzumab, with comparable side effects
+[3].
+
+## Safety
+
+- Neutropenia was the most common severe (grade 3-4) side effect in CLEOPATRA: 49% of patients
+  with pertuzumab and 46% with placebo [4].
+- HER2-targeted drugs can weaken the heart. Monitor cardiac function during treatment, more
+  closely after earlier anthracyclines or in patients with heart disease [2].
+
+## Variations
+
+- If docetaxel is not tolerated, paclitaxel or nab-paclitaxel can take its place [1, 5].
+- For hormone-receptor-positive tumours, endocrine therapy may be added to the maintenance once
+  the chemotherapy cycles are over [1].
+- From the fourth line of treatment onwards there is no clear standard for the number of cycles
+  [5].
+"""
+
+PHESGO_REFERENCES = (
+    {
+        "citation": "ESMO Clinical Practice Guideline for the diagnosis, staging and treatment of "
+        "patients with metastatic breast cancer.",
+        "source": "ESMO (guideline)",
+    },
+    {
+        "citation": "Review: the treatment landscape of HER2-positive advanced breast cancer.",
+        "source": "Journal review",
+    },
+    {
+        "citation": "Review: subcutaneous fixed-dose pertuzumab/trastuzumab (Phesgo) administration.",
+        "source": "Journal review",
+    },
+    {
+        "citation": "CLEOPATRA: pertuzumab plus trastuzumab plus docetaxel for metastatic breast "
+        "cancer (phase III trial).",
+        "source": "N Engl J Med",
+        "year": 2012,
+    },
+    {
+        "citation": "Review: treatment sequencing and resistance in HER2-positive disease.",
+        "source": "Journal review",
+    },
+)
+
+ARTICLES = [
+    DemoArticle(
+        slug="phesgo-docetaxel-cycles-her2-metastatic-breast-cancer",
+        specialty="medical-oncology",
+        risk_level=RiskLevel.HIGH,
+        title=PHESGO_TITLE,
+        body=PHESGO_BODY,
+        references=PHESGO_REFERENCES,
+    ),
+    DemoArticle(
+        slug="antiemetics-highly-emetogenic-chemotherapy",
+        specialty="medical-oncology",
+        risk_level=RiskLevel.STANDARD,
+        title="Which antiemetics prevent nausea with highly emetogenic chemotherapy?",
+        body="A demonstration article: the combination of antiemetics used to prevent nausea and "
+        "vomiting with highly emetogenic chemotherapy.",
+    ),
+    DemoArticle(
+        slug="bone-metastases-bone-targeted-therapy",
+        specialty="medical-oncology",
+        risk_level=RiskLevel.STANDARD,
+        title="When should bone-targeted therapy start for bone metastases?",
+        body="A demonstration article: when to start bone-targeted treatment in patients with bone "
+        "metastases.",
+    ),
+    DemoArticle(
+        slug="statins-after-myocardial-infarction",
+        specialty="cardiology",
+        risk_level=RiskLevel.STANDARD,
+        title="Which LDL cholesterol target after a myocardial infarction?",
+        body="A demonstration article: lipid-lowering targets after a heart attack.",
+    ),
+    DemoArticle(
+        slug="dual-antiplatelet-therapy-duration",
+        specialty="cardiology",
+        risk_level=RiskLevel.HIGH,
+        title="How long should dual antiplatelet therapy continue after a coronary stent?",
+        body="A demonstration article: the duration of dual antiplatelet therapy after stenting.",
+    ),
+    DemoArticle(
+        slug="anticoagulation-atrial-fibrillation",
+        specialty="cardiology",
+        risk_level=RiskLevel.STANDARD,
+        title="Which anticoagulant for atrial fibrillation?",
+        body="A demonstration article: choosing an oral anticoagulant in atrial fibrillation.",
+    ),
+    DemoArticle(
+        slug="digoxin-heart-failure",
+        specialty="cardiology",
+        risk_level=RiskLevel.STANDARD,
+        title="Is digoxin still used in heart failure?",
+        body="A demonstration article, retired: the place of digoxin in heart failure.",
+    ),
+]
+
+
+@dataclass
+class SeedReport:
+    created: list[str] = field(default_factory=list)
+
+    def add(self, what: str) -> None:
+        self.created.append(what)
+
+
+def _ensure_user(
+    spec: DemoUser, *, password: str, groups: dict[str, Group], report: SeedReport
+) -> AbstractBaseUser:
+    User = get_user_model()
+    user = User.objects.filter(username=spec.username).first()
+    if user is not None:
+        return user
+    user = User.objects.create_user(
+        username=spec.username,
+        password=password,
+        email=f"{spec.username}@example.org",
+        first_name=spec.first_name,
+        last_name=spec.last_name,
+        is_staff=spec.is_staff,
+    )
+    user.groups.add(groups[spec.role])
+    report.add(f"user {spec.username}")
+    return user
+
+
+def _ensure_board_member(
+    spec: DemoUser,
+    user: AbstractBaseUser,
+    *,
+    specialties: dict[str, Specialty],
+    actor: AbstractBaseUser,
+    report: SeedReport,
+) -> None:
+    if BoardMember.objects.filter(user=user).exists():
+        return
+    with audit(actor=actor, reason=SEED_REASON):
+        member = BoardMember.objects.create(
+            user=user,
+            display_name=spec.display_name,
+            credentials=spec.credentials,
+            credentials_verified_until=timezone.localdate() + datetime.timedelta(days=365),
+        )
+        member.specialties.set([specialties[slug] for slug in spec.specialties])
+        if spec.username == "dr_cardiology":
+            ConflictOfInterest.objects.create(
+                member=member,
+                keyword="Novartis",
+                reason="Paid speaker for Novartis (declared for the demo).",
+            )
+    report.add(f"board member {spec.username}")
+
+
+@transaction.atomic
+def seed_demo(*, password: str) -> SeedReport:
+    report = SeedReport()
+    groups = {group.name: group for group in ensure_role_groups()}
+    users = {
+        spec.username: _ensure_user(spec, password=password, groups=groups, report=report) for spec in USERS
+    }
+    chief = users["chief"]
+
+    specialties: dict[str, Specialty] = {}
+    with audit(actor=chief, reason=SEED_REASON):
+        for slug, name in SPECIALTIES:
+            specialty, created = Specialty.objects.get_or_create(slug=slug, defaults={"name": name})
+            specialties[slug] = specialty
+            if created:
+                report.add(f"specialty {slug}")
+
+    for spec in USERS:
+        if spec.role == Role.BOARD_MEMBER:
+            _ensure_board_member(
+                spec, users[spec.username], specialties=specialties, actor=chief, report=report
+            )
+
+    for article in ARTICLES:
+        if Article.objects.filter(slug=article.slug).exists():
+            continue
+        create_article(
+            actor=users["editor"],
+            slug=article.slug,
+            title=article.title,
+            specialty=specialties[article.specialty],
+            risk_level=article.risk_level,
+            body=article.body,
+            references=article.references,
+            change_summary="First draft.",
+            reason="First draft",
+        )
+        report.add(f"article {article.slug}")
+    return report

@@ -1,0 +1,1 @@
+"""Review rounds, assignments and reminders: added with the review workflow."""

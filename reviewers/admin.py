@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from django.contrib import admin
+
+from config.admin import AuditedModelAdmin
+from reviewers.models import BoardMember, ConflictOfInterest, Specialty
+
+
+@admin.register(Specialty)
+class SpecialtyAdmin(AuditedModelAdmin):
+    list_display = ["name", "slug", "review_interval_days"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+class ConflictOfInterestInline(admin.TabularInline):
+    model = ConflictOfInterest
+    fk_name = "member"
+    extra = 0
+    fields = ["article", "keyword", "reason", "declared_on", "expires_on"]
+    autocomplete_fields = ["article"]
+    can_delete = False
+
+
+@admin.register(BoardMember)
+class BoardMemberAdmin(AuditedModelAdmin):
+    list_display = [
+        "display_name",
+        "credentials",
+        "specialty_names",
+        "is_active",
+        "max_open_reviews",
+        "credentials_verified_until",
+    ]
+    list_filter = ["is_active", "specialties"]
+    search_fields = ["display_name", "user__username", "user__email"]
+    autocomplete_fields = ["user"]
+    filter_horizontal = ["specialties"]
+    inlines = [ConflictOfInterestInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("specialties")
+
+    @admin.display(description="Specialties")
+    def specialty_names(self, member: BoardMember) -> str:
+        return ", ".join(specialty.name for specialty in member.specialties.all())
+
+
+@admin.register(ConflictOfInterest)
+class ConflictOfInterestAdmin(AuditedModelAdmin):
+    list_display = ["member", "article", "keyword", "declared_on", "expires_on"]
+    list_filter = ["declared_on"]
+    search_fields = ["member__display_name", "keyword", "article__title", "article__slug"]
+    autocomplete_fields = ["member", "article"]
+    list_select_related = ["member", "article"]

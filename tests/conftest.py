@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from tests.factories import BoardMemberFactory, ChiefFactory, EditorFactory, SpecialtyFactory
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    # In CI every test that needs PostgreSQL or Redis must run; a misconfigured run must not
+    # silently skip them.
+    if REQUIRE_SERVICES:
+        engine = settings.DATABASES["default"]["ENGINE"]
+        assert engine == "django.db.backends.postgresql", f"CI must run on PostgreSQL, not {engine}"
+        assert settings.CELERY_BROKER_URL.startswith("redis://"), "CI must use the Redis broker"
+
+
+@pytest.fixture
+def editor():
+    return EditorFactory()
+
+
+@pytest.fixture
+def chief():
+    return ChiefFactory()
+
+
+@pytest.fixture
+def oncology():
+    return SpecialtyFactory(name="Medical oncology", slug="medical-oncology")
+
+
+@pytest.fixture
+def board_member(oncology):
+    return BoardMemberFactory(specialties=[oncology])
+
+
+@pytest.fixture
+def on_postgres() -> bool:
+    return connection.vendor == "postgresql"
