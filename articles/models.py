@@ -14,10 +14,12 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from articles import permissions
 from articles.content import ReferenceContent, VersionContent
+from articles.exceptions import ImmutableVersionError
 from config.audit import AuditedHistoricalRecords
-from config.errors import ApplicationError
 from reviewers.models import Specialty
 
 
@@ -36,17 +38,40 @@ class ArticleStatus(models.TextChoices):
     RETIRED = "retired", "Retired"
 
 
-class ImmutableVersionError(ApplicationError):
-    code = "version_immutable"
+S = ArticleStatus
 
 
-class Article(models.Model):
+def has_a_version(article: Article) -> bool:
+    return article.current_version_id is not None
+
+
+has_a_version.failure = ("no_version", "The article has no version to submit.")  # type: ignore[attr-defined]
+
+
+def current_version_not_yet_decided(article: Article) -> bool:
+    # A re-review after expiry looks at the same approved text again; otherwise a decision has
+    # been made on this exact version and the editors must write a new one first.
+    return article.status == S.EXPIRED or article.current_version_id != article.last_decided_version_id
+
+
+current_version_not_yet_decided.failure = (  # type: ignore[attr-defined]
+    "version_already_reviewed",
+    "The current version has already been reviewed; create a new version before submitting again.",
+)
+
+
+class Article(ConcurrentTransitionMixin, models.Model):
     slug = models.SlugField(max_length=200, unique=True)
     title = models.CharField(max_length=300, help_text="The working title editors see in lists.")
     specialty = models.ForeignKey(Specialty, on_delete=models.PROTECT, related_name="articles")
     risk_level = models.CharField(max_length=20, choices=RiskLevel.choices, default=RiskLevel.STANDARD)
-    status = models.CharField(
-        max_length=30, choices=ArticleStatus.choices, default=ArticleStatus.DRAFT, editable=False
+    # Protected: only the transitions below change it, and only editorial.services calls them.
+    status = FSMField(
+        max_length=30,
+        choices=ArticleStatus.choices,
+        default=ArticleStatus.DRAFT,
+        protected=True,
+        editable=False,
     )
     current_version = models.ForeignKey(
         "ArticleVersion",
@@ -65,6 +90,15 @@ class Article(models.Model):
         related_name="+",
         editable=False,
         help_text="The newest approved version: what readers see.",
+    )
+    last_decided_version = models.ForeignKey(
+        "ArticleVersion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        help_text="The version the latest review decision was made on; a resubmission needs a newer one.",
     )
     last_reviewed_at = models.DateTimeField(
         null=True, blank=True, editable=False, help_text='Shown to readers as "Last updated".'
@@ -99,6 +133,84 @@ class Article(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    # --- Status transitions (DESIGN section 4) -------------------------------------------------
+    # Each method only moves the status and sets the article's own fields; rounds, assignments,
+    # locks and history reasons are handled by editorial.services, the only caller.
+
+    @transition(
+        field=status,
+        source=[S.DRAFT, S.CHANGES_REQUESTED, S.EXPIRED, S.APPROVED],
+        target=S.SUBMITTED,
+        conditions=[has_a_version, current_version_not_yet_decided],
+        permission=permissions.editor_or_scheduler,
+        custom={"action": True},
+    )
+    def submit(self) -> None:
+        pass
+
+    @transition(
+        field=status, source=S.SUBMITTED, target=S.UNDER_REVIEW, permission=permissions.editor_or_scheduler
+    )
+    def start_review(self) -> None:
+        pass
+
+    @transition(field=status, source=S.UNDER_REVIEW, target=S.APPROVED, permission=permissions.board_member)
+    def approve(self, *, version: ArticleVersion, at: datetime.datetime) -> None:
+        self.published_version = version
+        self.last_decided_version = version
+        self.last_reviewed_at = at
+        self.review_due_at = at + self.review_interval()
+
+    @transition(
+        field=status, source=S.UNDER_REVIEW, target=S.CHANGES_REQUESTED, permission=permissions.board_member
+    )
+    def request_changes(self, *, version: ArticleVersion) -> None:
+        self.last_decided_version = version
+
+    @transition(field=status, source=S.UNDER_REVIEW, target=S.DRAFT, permission=permissions.board_member)
+    def reject(self, *, version: ArticleVersion) -> None:
+        self.last_decided_version = version
+
+    @transition(
+        field=status,
+        source=[S.SUBMITTED, S.UNDER_REVIEW],
+        target=S.DRAFT,
+        permission=permissions.editor,
+        custom={"action": True},
+    )
+    def withdraw(self) -> None:
+        pass
+
+    @transition(
+        field=status, source=[S.SUBMITTED, S.UNDER_REVIEW], target=S.DRAFT, permission=permissions.editor
+    )
+    def supersede(self) -> None:
+        """A new version was written while the previous one was in review."""
+
+    @transition(field=status, source=S.APPROVED, target=S.EXPIRED, permission=permissions.scheduler)
+    def expire(self) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source="+",
+        target=S.RETIRED,
+        permission=permissions.editor_in_chief,
+        custom={"action": True},
+    )
+    def retire(self) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=S.RETIRED,
+        target=S.DRAFT,
+        permission=permissions.editor_in_chief,
+        custom={"action": True},
+    )
+    def restore(self) -> None:
+        pass
 
     def review_interval(self) -> datetime.timedelta:
         """How long an approval stands: the article's own interval, else its specialty's, else

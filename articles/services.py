@@ -15,7 +15,8 @@ from django.db.models import Max
 from simple_history.utils import bulk_create_with_history
 
 from articles.content import ReferenceContent, VersionContent, normalise_text
-from articles.models import Article, ArticleVersion, Reference, RiskLevel
+from articles.exceptions import ArticleLocked
+from articles.models import Article, ArticleStatus, ArticleVersion, Reference, RiskLevel
 from config.audit import audit
 
 if TYPE_CHECKING:
@@ -148,7 +149,7 @@ def create_article(
         )
         errors: dict[str, list[str]] = {}
         try:
-            article.full_clean()
+            article.full_clean(exclude=["status"])  # the workflow owns the status
         except ValidationError as error:
             errors.update(error.message_dict)
         try:
@@ -196,10 +197,19 @@ def create_version(
     """Add the next version of ``article`` and make it the current one.
 
     The article row is locked for the duration, so two versions created at once get consecutive
-    numbers instead of the same one.
+    numbers instead of the same one. Editors' edges call ``editorial.services.add_version``,
+    which first closes a review round that is open on the article; this function refuses to
+    change the text under an open review.
     """
     with audit(actor=actor, reason=reason) as context:
         locked = Article.objects.select_for_update().get(pk=article.pk)
+        if locked.status in (ArticleStatus.SUBMITTED, ArticleStatus.UNDER_REVIEW):
+            raise ArticleLocked(
+                "The article is in review; a new version must close the open review round first "
+                "(editorial.services.add_version does)."
+            )
+        if locked.status == ArticleStatus.RETIRED:
+            raise ArticleLocked("The article is retired; restore it before writing a new version.")
         last_number = locked.versions.aggregate(last=Max("number"))["last"] or 0
         version, reference_rows = _build_version(
             article=locked,
@@ -237,7 +247,7 @@ def update_article(*, actor: AbstractBaseUser, article: Article, reason: str, **
         locked = Article.objects.select_for_update().select_related("specialty").get(pk=article.pk)
         for field, value in changes.items():
             setattr(locked, field, normalise_text(value) if field == "title" else value)
-        locked.full_clean()
+        locked.full_clean(exclude=["status"])
         if locked.last_reviewed_at is not None:
             locked.review_due_at = locked.last_reviewed_at + locked.review_interval()
         locked.save()

@@ -192,6 +192,13 @@ SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 # How long an approval stands before the article must be reviewed again; a specialty or an
 # article can set its own interval.
 REVIEW_INTERVAL_DAYS = env_int("REVIEW_INTERVAL_DAYS", default=365, minimum=1)
+# Approvals a review round needs, by the article's risk level.
+REVIEW_QUORUM = {
+    "standard": env_int("REVIEW_QUORUM_STANDARD", default=1, minimum=1),
+    "high": env_int("REVIEW_QUORUM_HIGH", default=2, minimum=1),
+}
+# Days a board member has for a review, unless the editor sets a due date.
+REVIEW_ASSIGNMENT_DAYS = env_int("REVIEW_ASSIGNMENT_DAYS", default=7, minimum=1)
 
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "demo")
 

@@ -1,1 +1,184 @@
-"""Review rounds, assignments and reminders: added with the review workflow."""
+"""Review rounds, the assignments of board members to them, and the log of reminders sent.
+
+A round reviews one version of one article; at most one round per article is open at a time (a
+partial unique constraint, so the database itself refuses a second). Only ``editorial.services``
+creates or changes these rows.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from articles.models import Article, ArticleVersion
+from config.audit import AuditedHistoricalRecords
+from reviewers.models import BoardMember
+
+
+class RoundTrigger(models.TextChoices):
+    SUBMISSION = "submission", "Submitted by an editor"
+    RE_REVIEW = "re_review", "Re-review after the approval expired"
+
+
+class RoundOutcome(models.TextChoices):
+    APPROVED = "approved", "Approved"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+    REJECTED = "rejected", "Rejected"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    SUPERSEDED = "superseded", "Superseded by a newer version"
+
+
+DECIDED_OUTCOMES = (RoundOutcome.APPROVED, RoundOutcome.CHANGES_REQUESTED, RoundOutcome.REJECTED)
+
+
+class ReviewRoundQuerySet(models.QuerySet["ReviewRound"]):
+    def open(self) -> ReviewRoundQuerySet:
+        return self.filter(closed_at__isnull=True)
+
+
+class ReviewRound(models.Model):
+    article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="review_rounds")
+    version = models.ForeignKey(ArticleVersion, on_delete=models.PROTECT, related_name="review_rounds")
+    trigger = models.CharField(max_length=20, choices=RoundTrigger.choices, default=RoundTrigger.SUBMISSION)
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    required_approvals = models.PositiveSmallIntegerField()
+    opened_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=20, choices=RoundOutcome.choices, blank=True)
+
+    history = AuditedHistoricalRecords()
+
+    objects = ReviewRoundQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-opened_at", "-pk"]
+        get_latest_by = "opened_at"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article"],
+                condition=Q(closed_at__isnull=True),
+                name="one_open_round_per_article",
+                violation_error_message="This article already has a review round open.",
+            ),
+            models.CheckConstraint(
+                condition=(Q(closed_at__isnull=True) & Q(outcome=""))
+                | (Q(closed_at__isnull=False) & ~Q(outcome="")),
+                name="round_closed_with_outcome",
+            ),
+            models.CheckConstraint(condition=Q(required_approvals__gte=1), name="round_needs_approvals"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Review of {self.version}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+class AssignmentState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+    COMPLETED = "completed", "Completed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+OPEN_ASSIGNMENT_STATES = (AssignmentState.PENDING, AssignmentState.ACCEPTED)
+
+
+class Decision(models.TextChoices):
+    APPROVE = "approve", "Approve"
+    REQUEST_CHANGES = "request_changes", "Request changes"
+    REJECT = "reject", "Reject"
+
+
+class ReviewAssignmentQuerySet(models.QuerySet["ReviewAssignment"]):
+    def open(self) -> ReviewAssignmentQuerySet:
+        return self.filter(state__in=OPEN_ASSIGNMENT_STATES)
+
+
+class ReviewAssignment(models.Model):
+    round = models.ForeignKey(ReviewRound, on_delete=models.PROTECT, related_name="assignments")
+    reviewer = models.ForeignKey(BoardMember, on_delete=models.PROTECT, related_name="assignments")
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    assigned_at = models.DateTimeField(default=timezone.now)
+    due_at = models.DateTimeField()
+    override_reason = models.TextField(
+        blank=True, help_text="Why an editor-in-chief assigned a member outside the article's specialty."
+    )
+    state = models.CharField(max_length=20, choices=AssignmentState.choices, default=AssignmentState.PENDING)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    decision = models.CharField(max_length=20, choices=Decision.choices, blank=True)
+    comment = models.TextField(blank=True)
+    decided_content_hash = models.CharField(
+        max_length=64, blank=True, help_text="The content hash of the exact text the decision was made on."
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it was declined, completed or cancelled."
+    )
+
+    history = AuditedHistoricalRecords()
+
+    objects = ReviewAssignmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "reviewer"], name="one_assignment_per_reviewer_per_round"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(state=AssignmentState.COMPLETED)
+                    & ~Q(decision="")
+                    & Q(decided_at__isnull=False)
+                    & ~Q(decided_content_hash="")
+                )
+                | (~Q(state=AssignmentState.COMPLETED) & Q(decision="") & Q(decided_at__isnull=True)),
+                name="assignment_decision_iff_completed",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["state", "due_at"], name="assignment_state_due_idx"),
+            models.Index(fields=["reviewer", "state"], name="assignment_reviewer_state_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer.display_name} on {self.round.version}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_ASSIGNMENT_STATES
+
+
+class ReminderKind(models.TextChoices):
+    DUE_SOON = "due_soon", "Due soon"
+    OVERDUE = "overdue", "Overdue"
+    ESCALATION = "escalation", "Escalated to the editors-in-chief"
+
+
+class ReminderLog(models.Model):
+    """One row per reminder sent; the unique key makes each reminder go out once, however often
+    or however concurrently the reminder task runs."""
+
+    assignment = models.ForeignKey(ReviewAssignment, on_delete=models.PROTECT, related_name="reminders")
+    kind = models.CharField(max_length=20, choices=ReminderKind.choices)
+    period_key = models.CharField(
+        max_length=32, help_text='"once" for one-off reminders, the date for daily ones.'
+    )
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    history = AuditedHistoricalRecords()
+
+    class Meta:
+        ordering = ["-sent_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["assignment", "kind", "period_key"], name="one_reminder_per_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} reminder for {self.assignment_id} ({self.period_key})"

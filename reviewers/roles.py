@@ -55,3 +55,17 @@ def board_member_of(user: AbstractBaseUser | AnonymousUser | None) -> BoardMembe
         return user.board_member  # type: ignore[union-attr]
     except ObjectDoesNotExist:
         return None
+
+
+SYSTEM_USERNAME = "system"
+
+
+def is_system_user(user: AbstractBaseUser | AnonymousUser | None) -> bool:
+    """The scheduler's own account: it acts for the editorial policy (expiry, re-review,
+    replacements) and can never sign in."""
+    return (
+        user is not None
+        and getattr(user, "username", None) == SYSTEM_USERNAME
+        and user.is_authenticated
+        and not user.has_usable_password()
+    )

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from articles.models import ArticleVersion, ImmutableVersionError, Reference
+from articles.exceptions import ImmutableVersionError
+from articles.models import ArticleVersion, Reference
 from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db

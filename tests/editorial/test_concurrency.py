@@ -1,0 +1,89 @@
+"""Races between workflow steps, with real threads on separate PostgreSQL connections."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection
+
+from articles.models import ArticleStatus as S
+from editorial import services
+from editorial.exceptions import WorkflowError
+from editorial.models import AssignmentState, ReviewRound, RoundOutcome
+from tests.editorial.conftest import in_review, refreshed
+from tests.markers import requires_postgres
+
+pytestmark = [requires_postgres, pytest.mark.django_db(transaction=True)]
+
+
+def run_at_once(*steps):
+    """Run each step in its own thread and connection, released together; returns what each
+    returned or raised."""
+    barrier = threading.Barrier(len(steps))
+    results: list[object] = [None] * len(steps)
+
+    def run(index, step):
+        try:
+            barrier.wait()
+            results[index] = step()
+        except BaseException as error:  # returned to the test, which asserts on it
+            results[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, step)) for i, step in enumerate(steps)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+def approval_rows(article):
+    return [row for row in article.history.order_by("history_date", "history_id") if row.status == S.APPROVED]
+
+
+@pytest.mark.parametrize("attempt", range(5))
+def test_two_final_approvals_at_once_give_one_approval(high_risk_article, specialists, attempt):
+    first, second = in_review(high_risk_article, specialists[0], specialists[1])
+
+    results = run_at_once(
+        lambda: services.decide(actor=specialists[0].user, assignment=first, decision="approve"),
+        lambda: services.decide(actor=specialists[1].user, assignment=second, decision="approve"),
+    )
+
+    assert not any(isinstance(result, BaseException) for result in results), results
+    article = refreshed(high_risk_article)
+    assert article.status == S.APPROVED
+    assert len(approval_rows(article)) == 1
+    round = ReviewRound.objects.get()
+    assert round.outcome == RoundOutcome.APPROVED
+    assert round.history.filter(outcome=RoundOutcome.APPROVED).count() == 1
+    assert {refreshed(first).state, refreshed(second).state} == {AssignmentState.COMPLETED}
+
+
+@pytest.mark.parametrize("attempt", range(6))
+def test_an_approval_racing_a_withdrawal_gives_one_consistent_outcome(article, specialists, editor, attempt):
+    (assignment,) = in_review(article, specialists[0])
+
+    approval, withdrawal = run_at_once(
+        lambda: services.decide(actor=specialists[0].user, assignment=assignment, decision="approve"),
+        lambda: services.withdraw(actor=editor, article=article, reason="Pulled by the editor"),
+    )
+
+    article.refresh_from_db()
+    round = ReviewRound.objects.get()
+    assignment.refresh_from_db()
+    if article.status == S.APPROVED:
+        assert isinstance(withdrawal, WorkflowError) and withdrawal.code == "invalid_transition"
+        assert round.outcome == RoundOutcome.APPROVED
+        assert assignment.state == AssignmentState.COMPLETED
+        assert article.published_version == round.version
+    else:
+        assert article.status == S.DRAFT
+        assert isinstance(approval, WorkflowError) and approval.code == "assignment_closed"
+        assert round.outcome == RoundOutcome.WITHDRAWN
+        assert assignment.state == AssignmentState.CANCELLED
+        assert article.published_version is None
+    assert not ReviewRound.objects.open().exists()

@@ -1,0 +1,160 @@
+"""Board members' steps: accept, decline (with a replacement) and decide, with their refusals."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from articles.models import ArticleStatus as S
+from editorial import services
+from editorial.exceptions import AlreadyDecided, AssignmentClosed, NotAssigned
+from editorial.models import AssignmentState, ReviewRound
+from tests.editorial.conftest import approve, assign, in_review, new_version, refreshed, submit
+from tests.factories import BoardMemberFactory, SpecialtyFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_decision_records_the_content_hash_of_the_text_it_was_made_on(article, specialists):
+    (assignment,) = in_review(article, specialists[0])
+    decided = approve(assignment, comment="Checked against the guideline.")
+
+    assert decided.state == AssignmentState.COMPLETED
+    assert decided.decided_content_hash == article.current_version.content_hash
+    row = decided.history.latest()
+    assert (row.history_user, row.history_change_reason) == (
+        specialists[0].user,
+        "Approve: Checked against the guideline.",
+    )
+
+
+def test_a_high_risk_article_stays_under_review_until_the_second_approval(high_risk_article, specialists):
+    first, second = in_review(high_risk_article, specialists[0], specialists[1])
+
+    approve(first)
+    assert refreshed(high_risk_article).status == S.UNDER_REVIEW
+    assert ReviewRound.objects.get().is_open
+
+    approve(second)
+    assert refreshed(high_risk_article).status == S.APPROVED
+
+
+def test_a_high_risk_article_needs_a_specialist_among_its_approvers(high_risk_article, oncology, chief):
+    cardiology = SpecialtyFactory(name="Cardiology", slug="cardiology")
+    outsiders = [BoardMemberFactory(specialties=[cardiology]) for _ in range(2)]
+    specialist = BoardMemberFactory(specialties=[oncology])
+    submit(high_risk_article)
+    overridden = [
+        assign(high_risk_article, member, actor=chief, override_reason="Cardiac safety section")
+        for member in outsiders
+    ]
+
+    for assignment in overridden:
+        approve(assignment)
+    assert refreshed(high_risk_article).status == S.UNDER_REVIEW
+
+    approve(assign(high_risk_article, specialist))
+    assert refreshed(high_risk_article).status == S.APPROVED
+
+
+@pytest.mark.parametrize("decision", ["request_changes", "reject"])
+def test_sending_back_needs_a_comment(article, specialists, decision):
+    (assignment,) = in_review(article, specialists[0])
+    with pytest.raises(ValidationError) as refused:
+        services.decide(actor=specialists[0].user, assignment=assignment, decision=decision, comment="  ")
+    assert "comment" in refused.value.message_dict
+    assert refreshed(assignment).state == AssignmentState.PENDING
+
+
+def test_an_unknown_decision_is_refused(article, specialists):
+    (assignment,) = in_review(article, specialists[0])
+    with pytest.raises(ValidationError) as refused:
+        services.decide(actor=specialists[0].user, assignment=assignment, decision="maybe")
+    assert "decision" in refused.value.message_dict
+
+
+def test_deciding_twice_is_refused(high_risk_article, specialists):
+    first, _ = in_review(high_risk_article, specialists[0], specialists[1])
+    approve(first)
+    with pytest.raises(AlreadyDecided):
+        services.decide(
+            actor=specialists[0].user, assignment=first, decision="reject", comment="Changed my mind"
+        )
+    assert refreshed(first).decision == "approve"
+
+
+def test_only_the_assigned_member_decides(article, specialists, editor, chief):
+    (assignment,) = in_review(article, specialists[0])
+    for other in (specialists[1].user, editor, chief):
+        with pytest.raises(NotAssigned):
+            services.decide(actor=other, assignment=assignment, decision="approve")
+    assert refreshed(assignment).state == AssignmentState.PENDING
+    assert refreshed(article).status == S.UNDER_REVIEW
+
+
+def test_a_cancelled_review_cannot_be_decided(article, specialists):
+    (assignment,) = in_review(article, specialists[0])
+    new_version(article)
+    with pytest.raises(AssignmentClosed):
+        approve(assignment)
+    assert refreshed(article).status == S.DRAFT
+
+
+def test_accepting_then_deciding(article, specialists):
+    (assignment,) = in_review(article, specialists[0])
+    accepted = services.accept(actor=specialists[0].user, assignment=assignment)
+    assert accepted.state == AssignmentState.ACCEPTED
+    assert accepted.accepted_at is not None
+
+    approve(accepted)
+    assert refreshed(article).status == S.APPROVED
+
+
+def test_only_the_assigned_member_accepts(article, specialists):
+    (assignment,) = in_review(article, specialists[0])
+    with pytest.raises(NotAssigned):
+        services.accept(actor=specialists[1].user, assignment=assignment)
+
+
+def test_declining_assigns_a_replacement(article, specialists, system_user):
+    first = assign_first_reviewer(article, specialists[0])
+
+    replacements = services.decline(
+        actor=specialists[0].user, assignment=first, reason="On leave until March"
+    )
+
+    first.refresh_from_db()
+    assert (first.state, first.comment) == (AssignmentState.DECLINED, "On leave until March")
+    assert len(replacements) == 1
+    assert replacements[0].reviewer in specialists[1:]
+    assert replacements[0].assigned_by == system_user
+    assert replacements[0].history.get().history_change_reason.startswith("Replacement for")
+    assert refreshed(article).status == S.UNDER_REVIEW
+
+
+def test_declining_without_anyone_to_replace_leaves_the_round_open(article, oncology):
+    only = BoardMemberFactory(specialties=[oncology])
+    first = assign_first_reviewer(article, only)
+    assert services.decline(actor=only.user, assignment=first, reason="Conflict with my schedule") == []
+    assert ReviewRound.objects.get().is_open
+    assert refreshed(article).status == S.UNDER_REVIEW
+
+
+def test_declining_needs_a_reason(article, specialists):
+    first = assign_first_reviewer(article, specialists[0])
+    with pytest.raises(ValidationError):
+        services.decline(actor=specialists[0].user, assignment=first, reason="")
+    assert refreshed(first).state == AssignmentState.PENDING
+
+
+def test_a_member_who_declined_is_not_picked_again_for_the_round(article, oncology, editor):
+    first_member, second_member = (BoardMemberFactory(specialties=[oncology]) for _ in range(2))
+    first = assign_first_reviewer(article, first_member)
+    (replacement,) = services.decline(actor=first_member.user, assignment=first, reason="Too busy")
+    assert replacement.reviewer == second_member
+    assert services.decline(actor=second_member.user, assignment=replacement, reason="Too busy") == []
+
+
+def assign_first_reviewer(article, member):
+    submit(article)
+    return assign(article, member)
