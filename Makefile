@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 WEB_PORT ?= 8000
 export WEB_PORT
 
-.PHONY: run test lint migrations-check install install-dev clean
+.PHONY: run test lint migrations-check state-machine bench install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,19 @@ lint: $(VENV)/.installed-dev
 
 migrations-check: $(VENV)/.installed
 	SECRET_KEY=migrations-check $(BIN)/python manage.py makemigrations --check --dry-run
+
+# The state-machine picture in docs/, drawn from Article.status's transitions (needs Graphviz's
+# `dot`, e.g. `apt-get install graphviz`; tests check the .gv source stays in step with the code).
+state-machine: export DEBUG ?= 1
+state-machine: $(VENV)/.installed-dev
+	$(BIN)/python manage.py graph_transitions articles.Article.status > docs/state-machine.gv
+	$(BIN)/python manage.py graph_transitions -o docs/state-machine.png articles.Article.status
+	rm -f docs/state-machine
+
+# The review-cycle benchmark on the configured database (DATABASE_URL).
+bench: export DEBUG ?= 1
+bench: $(VENV)/.installed
+	$(BIN)/python manage.py bench_review_cycle --cycles 500
 
 clean:
 	rm -rf $(VENV) var

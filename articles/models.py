@@ -277,7 +277,7 @@ class ArticleVersion(ImmutableModel):
     history = AuditedHistoricalRecords()
 
     class Meta:
-        ordering = ["article", "-number"]
+        ordering = ["article_id", "-number"]
         get_latest_by = "number"
         constraints = [
             models.UniqueConstraint(fields=["article", "number"], name="version_number_unique"),
@@ -330,7 +330,7 @@ class Reference(ImmutableModel):
     history = AuditedHistoricalRecords()
 
     class Meta:
-        ordering = ["version", "position"]
+        ordering = ["version_id", "position"]
         constraints = [
             models.UniqueConstraint(fields=["version", "position"], name="reference_position_unique"),
         ]

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
 from simple_history.utils import bulk_create_with_history
 
 from articles.content import ReferenceContent, VersionContent, normalise_text
@@ -87,7 +86,10 @@ def _build_version(
     errors: dict[str, list[str]] = {}
     try:
         version.full_clean(
-            exclude=["article", "content_hash"], validate_unique=False, validate_constraints=False
+            # The article and author are the caller's own objects; checking they exist costs a query.
+            exclude=["article", "author", "content_hash"],
+            validate_unique=False,
+            validate_constraints=False,
         )
     except ValidationError as error:
         errors.update(error.message_dict)
@@ -202,7 +204,11 @@ def create_version(
     change the text under an open review.
     """
     with audit(actor=actor, reason=reason) as context:
-        locked = Article.objects.select_for_update().get(pk=article.pk)
+        locked = (
+            Article.objects.select_for_update(of=("self",))
+            .select_related("current_version")
+            .get(pk=article.pk)
+        )
         if locked.status in (ArticleStatus.SUBMITTED, ArticleStatus.UNDER_REVIEW):
             raise ArticleLocked(
                 "The article is in review; a new version must close the open review round first "
@@ -210,7 +216,8 @@ def create_version(
             )
         if locked.status == ArticleStatus.RETIRED:
             raise ArticleLocked("The article is retired; restore it before writing a new version.")
-        last_number = locked.versions.aggregate(last=Max("number"))["last"] or 0
+        # The current version is always the newest: only this function adds versions.
+        last_number = locked.current_version.number if locked.current_version else 0
         version, reference_rows = _build_version(
             article=locked,
             number=last_number + 1,
@@ -223,7 +230,6 @@ def create_version(
         _save_version(version=version, references=reference_rows, actor=actor, reason=context.reason)
         locked.current_version = version
         locked.save(update_fields=["current_version", "updated_at"])
-    article.refresh_from_db()
     return version
 
 

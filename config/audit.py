@@ -12,6 +12,7 @@ it imports no app.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
+from simple_history.manager import HistoryManager
 from simple_history.models import HistoricalRecords
 
 if TYPE_CHECKING:
@@ -77,11 +79,21 @@ def _history_user(instance: Any = None, request: HttpRequest | None = None, **kw
     return getattr(request, "user", None)
 
 
+class _HistoryManager(HistoryManager):
+    # simple-history builds a new manager class (with inspect.getmembers) every time
+    # ``instance.history`` is read, which includes writing each history row; build it once.
+    @classmethod
+    @functools.cache
+    def from_queryset(cls, queryset_class: type, class_name: str | None = None) -> type:
+        return super().from_queryset(queryset_class, class_name)
+
+
 class AuditedHistoricalRecords(HistoricalRecords):
     """``HistoricalRecords`` that takes the actor and reason from the current ``audit()`` block."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("get_user", _history_user)
+        kwargs.setdefault("history_manager", _HistoryManager)
         super().__init__(**kwargs)
 
     def get_change_reason_for_object(self, instance: Any, history_type: str, using: Any) -> Any:

@@ -1,14 +1,18 @@
 """Demo data for ``manage.py seed_demo``: the people of a small board and a handful of articles.
 
 Everything is created through the same services the application uses, so the demo's history looks
-like real history. Seeding is idempotent: anything that already exists (matched by username,
+like real history: each article is played through the workflow to one of the statuses, with its
+steps dated in the past. Seeding is idempotent: anything that already exists (matched by username,
 specialty slug or article slug) is left exactly as it is.
 """
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from unittest import mock
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group
@@ -18,9 +22,11 @@ from django.utils import timezone
 from articles.models import Article, RiskLevel
 from articles.services import create_article
 from config.audit import audit
+from editorial import services
+from editorial.models import Decision, ReviewAssignment
 from reviewers.models import BoardMember, ConflictOfInterest, Specialty
 from reviewers.roles import Role
-from reviewers.services import ensure_role_groups
+from reviewers.services import ensure_role_groups, get_system_user
 
 SEED_REASON = "Demo data (seed_demo)"
 
@@ -165,13 +171,27 @@ PHESGO_REFERENCES = (
     },
 )
 
+# The first approved version of the Phesgo article: the current one (PHESGO_BODY) adds the
+# cardiac monitoring advice and the note on later lines of treatment, so reviewers see a diff.
+PHESGO_BODY_V1 = PHESGO_BODY.replace(
+    """- HER2-targeted drugs can weaken the heart. Monitor cardiac function during treatment, more
+  closely after earlier anthracyclines or in patients with heart disease [2].
+""",
+    "",
+).replace(
+    """- From the fourth line of treatment onwards there is no clear standard for the number of cycles
+  [5].
+""",
+    "",
+)
+
 ARTICLES = [
     DemoArticle(
         slug="phesgo-docetaxel-cycles-her2-metastatic-breast-cancer",
         specialty="medical-oncology",
         risk_level=RiskLevel.HIGH,
         title=PHESGO_TITLE,
-        body=PHESGO_BODY,
+        body=PHESGO_BODY_V1,
         references=PHESGO_REFERENCES,
     ),
     DemoArticle(
@@ -189,6 +209,13 @@ ARTICLES = [
         title="When should bone-targeted therapy start for bone metastases?",
         body="A demonstration article: when to start bone-targeted treatment in patients with bone "
         "metastases.",
+    ),
+    DemoArticle(
+        slug="immunotherapy-colitis-management",
+        specialty="medical-oncology",
+        risk_level=RiskLevel.STANDARD,
+        title="How is colitis from immune checkpoint inhibitors managed?",
+        body="A demonstration article: recognising and treating immune-related colitis.",
     ),
     DemoArticle(
         slug="statins-after-myocardial-infarction",
@@ -219,6 +246,152 @@ ARTICLES = [
         body="A demonstration article, retired: the place of digoxin in heart failure.",
     ),
 ]
+
+
+@dataclass(frozen=True)
+class Cast:
+    editor: AbstractBaseUser
+    chief: AbstractBaseUser
+    system: AbstractBaseUser
+    oncology1: AbstractBaseUser
+    oncology2: AbstractBaseUser
+    cardiology: AbstractBaseUser
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Plays steps in the past, so that the demo has a believable history (an approval from last
+    year that has expired, a review that is overdue). Everything the services stamp with
+    ``timezone.now()`` (history rows included) gets the back-dated time."""
+
+    now: datetime.datetime
+
+    @contextmanager
+    def at(self, *, days_ago: float) -> Iterator[None]:
+        with mock.patch(
+            "django.utils.timezone.now", return_value=self.now - datetime.timedelta(days=days_ago)
+        ):
+            yield
+
+
+def _approve(user: AbstractBaseUser, article: Article, comment: str = "") -> None:
+    assignment = ReviewAssignment.objects.get(
+        round__article=article, round__closed_at=None, reviewer__user=user
+    )
+    services.decide(actor=user, assignment=assignment, decision=Decision.APPROVE, comment=comment)
+
+
+def _phesgo(article: Article, cast: Cast, timeline: Timeline) -> None:
+    """Approved last spring; a revision is now under review, one of two approvals given."""
+    with timeline.at(days_ago=199):
+        services.submit(actor=cast.editor, article=article, reason="Ready for review")
+        services.auto_assign(actor=cast.editor, article=article, reason="Both oncologists on the board")
+    with timeline.at(days_ago=190):
+        _approve(cast.oncology1, article, "Consistent with the ESMO guideline.")
+    with timeline.at(days_ago=188):
+        _approve(cast.oncology2, article, "Dosing and cycle counts checked against CLEOPATRA.")
+    with timeline.at(days_ago=3):
+        services.add_version(
+            actor=cast.editor,
+            article=article,
+            title=PHESGO_TITLE,
+            body=PHESGO_BODY,
+            references=PHESGO_REFERENCES,
+            change_summary="Adds cardiac monitoring advice and the note on later lines of treatment.",
+            reason="Reader question about cardiac monitoring",
+        )
+    with timeline.at(days_ago=2):
+        services.submit(actor=cast.editor, article=article, reason="Revision ready for review")
+        services.auto_assign(actor=cast.editor, article=article, reason="Same reviewers as the last round")
+    with timeline.at(days_ago=1):
+        _approve(cast.oncology2, article, "The cardiac monitoring advice is correct.")
+
+
+def _submitted(article: Article, cast: Cast, timeline: Timeline) -> None:
+    with timeline.at(days_ago=1):
+        services.submit(actor=cast.editor, article=article, reason="Ready for review")
+
+
+def _changes_requested(article: Article, cast: Cast, timeline: Timeline) -> None:
+    with timeline.at(days_ago=25):
+        services.submit(actor=cast.editor, article=article, reason="Ready for review")
+        services.assign(
+            actor=cast.editor, article=article, reviewer=_member(cast.oncology1), reason="Bone health lead"
+        )
+    with timeline.at(days_ago=20):
+        assignment = ReviewAssignment.objects.get(round__article=article, round__closed_at=None)
+        services.decide(
+            actor=cast.oncology1,
+            assignment=assignment,
+            decision=Decision.REQUEST_CHANGES,
+            comment="Give the timing recommendation with its source, and cite the guideline.",
+        )
+
+
+def _overdue(article: Article, cast: Cast, timeline: Timeline) -> None:
+    with timeline.at(days_ago=12):
+        services.submit(actor=cast.editor, article=article, reason="Ready for review")
+        services.assign(
+            actor=cast.editor, article=article, reviewer=_member(cast.oncology1), reason="Immunotherapy lead"
+        )
+
+
+def _approved(article: Article, cast: Cast, timeline: Timeline) -> None:
+    with timeline.at(days_ago=65):
+        services.submit(actor=cast.editor, article=article, reason="Ready for review")
+        services.auto_assign(actor=cast.editor, article=article, reason="Auto-assign")
+    with timeline.at(days_ago=60):
+        _approve(cast.cardiology, article, "Targets match current guidance.")
+
+
+def _expired(article: Article, cast: Cast, timeline: Timeline) -> None:
+    with timeline.at(days_ago=415):
+        services.submit(actor=cast.editor, article=article, reason="Ready for review")
+        services.auto_assign(actor=cast.editor, article=article, reason="Auto-assign")
+    with timeline.at(days_ago=400):
+        _approve(cast.cardiology, article)
+    with timeline.at(days_ago=34):
+        services.expire(
+            actor=cast.system, article=article, reason="Review date passed (365-day review interval)"
+        )
+
+
+def _retired(article: Article, cast: Cast, timeline: Timeline) -> None:
+    with timeline.at(days_ago=495):
+        services.submit(actor=cast.editor, article=article, reason="Ready for review")
+        services.auto_assign(actor=cast.editor, article=article, reason="Auto-assign")
+    with timeline.at(days_ago=480):
+        _approve(cast.cardiology, article)
+    with timeline.at(days_ago=90):
+        services.retire(
+            actor=cast.chief, article=article, reason="Superseded by the heart failure guideline page"
+        )
+
+
+def _draft(article: Article, cast: Cast, timeline: Timeline) -> None:
+    """Just written: nothing more to do."""
+
+
+def _member(user: AbstractBaseUser) -> BoardMember:
+    return BoardMember.objects.get(user=user)
+
+
+@dataclass(frozen=True)
+class Story:
+    created_days_ago: float
+    play: Callable[[Article, Cast, Timeline], None]
+
+
+STORIES = {
+    "phesgo-docetaxel-cycles-her2-metastatic-breast-cancer": Story(200, _phesgo),
+    "antiemetics-highly-emetogenic-chemotherapy": Story(5, _submitted),
+    "bone-metastases-bone-targeted-therapy": Story(30, _changes_requested),
+    "immunotherapy-colitis-management": Story(14, _overdue),
+    "statins-after-myocardial-infarction": Story(70, _approved),
+    "dual-antiplatelet-therapy-duration": Story(2, _draft),
+    "anticoagulation-atrial-fibrillation": Story(420, _expired),
+    "digoxin-heart-failure": Story(500, _retired),
+}
 
 
 @dataclass
@@ -299,19 +472,31 @@ def seed_demo(*, password: str) -> SeedReport:
                 spec, users[spec.username], specialties=specialties, actor=chief, report=report
             )
 
+    cast = Cast(
+        editor=users["editor"],
+        chief=chief,
+        system=get_system_user(),
+        oncology1=users["dr_oncology1"],
+        oncology2=users["dr_oncology2"],
+        cardiology=users["dr_cardiology"],
+    )
+    timeline = Timeline(now=timezone.now())
     for article in ARTICLES:
         if Article.objects.filter(slug=article.slug).exists():
             continue
-        create_article(
-            actor=users["editor"],
-            slug=article.slug,
-            title=article.title,
-            specialty=specialties[article.specialty],
-            risk_level=article.risk_level,
-            body=article.body,
-            references=article.references,
-            change_summary="First draft.",
-            reason="First draft",
-        )
-        report.add(f"article {article.slug}")
+        story = STORIES[article.slug]
+        with timeline.at(days_ago=story.created_days_ago):
+            created = create_article(
+                actor=cast.editor,
+                slug=article.slug,
+                title=article.title,
+                specialty=specialties[article.specialty],
+                risk_level=article.risk_level,
+                body=article.body,
+                references=article.references,
+                change_summary="First draft.",
+                reason="First draft",
+            )
+        story.play(created, cast, timeline)
+        report.add(f"article {article.slug} ({Article.objects.get(pk=created.pk).status})")
     return report

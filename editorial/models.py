@@ -145,6 +145,7 @@ class ReviewAssignment(models.Model):
         indexes = [
             models.Index(fields=["state", "due_at"], name="assignment_state_due_idx"),
             models.Index(fields=["reviewer", "state"], name="assignment_reviewer_state_idx"),
+            models.Index(fields=["reviewer", "-assigned_at"], name="assignment_reviewer_recent_idx"),
         ]
 
     def __str__(self) -> str:

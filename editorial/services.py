@@ -23,10 +23,11 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django_fsm import can_proceed, has_transition_perm
 
-from articles.models import Article, ArticleStatus, ArticleVersion
+from articles.models import Article, ArticleStatus, ArticleVersion, RiskLevel
 from articles.services import ReferenceInput, create_version
 from config.audit import audit
 from editorial import eligibility
@@ -42,6 +43,7 @@ from editorial.exceptions import (
     OverrideNotPermitted,
 )
 from editorial.models import (
+    OPEN_ASSIGNMENT_STATES,
     AssignmentState,
     Decision,
     ReviewAssignment,
@@ -57,9 +59,6 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
 IN_REVIEW = (ArticleStatus.SUBMITTED, ArticleStatus.UNDER_REVIEW)
-
-# Ineligibility that no override lifts: these protect the integrity of the review itself.
-HARD_RULES = {"inactive", "credentials_lapsed", "author", "conflict_of_interest"}
 
 
 # --- Reading the state machine ------------------------------------------------------------------
@@ -84,11 +83,7 @@ def required_approvals(article: Article) -> int:
 
 def _lock_article(pk: int) -> Article:
     # of=("self",): lock the article row only, not the specialty or versions joined to it.
-    return (
-        Article.objects.select_for_update(of=("self",))
-        .select_related("specialty", "current_version", "published_version")
-        .get(pk=pk)
-    )
+    return Article.objects.select_for_update(of=("self",)).select_related("specialty").get(pk=pk)
 
 
 def _lock_open_round(article: Article) -> ReviewRound:
@@ -106,8 +101,11 @@ def _lock_open_round(article: Article) -> ReviewRound:
 
 def _lock_assignment(assignment: ReviewAssignment | int) -> tuple[Article, ReviewAssignment]:
     """Lock the assignment's article first (the fixed order), then the assignment itself."""
-    pk = assignment if isinstance(assignment, int) else assignment.pk
-    article_id = ReviewAssignment.objects.filter(pk=pk).values_list("round__article_id", flat=True).get()
+    if isinstance(assignment, ReviewAssignment) and ReviewAssignment.round.is_cached(assignment):
+        pk, article_id = assignment.pk, assignment.round.article_id  # a round never changes article
+    else:
+        pk = assignment if isinstance(assignment, int) else assignment.pk
+        article_id = ReviewAssignment.objects.filter(pk=pk).values_list("round__article_id", flat=True).get()
     article = _lock_article(article_id)
     locked = (
         ReviewAssignment.objects.select_for_update(of=("self",))
@@ -118,15 +116,10 @@ def _lock_assignment(assignment: ReviewAssignment | int) -> tuple[Article, Revie
     return article, locked
 
 
-def _lock_members(pks: Iterable[int]) -> None:
-    """Lock board members (last in the order) so that their open-review count cannot change
-    between counting it and assigning them."""
-    list(
-        BoardMember.objects.select_for_update()
-        .filter(pk__in=list(pks))
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
+def _lock_members(members: QuerySet[BoardMember]) -> list[int]:
+    """Lock board members (last in the lock order, by id) so that their open-review count cannot
+    change between counting it and assigning them; returns the ids locked."""
+    return list(members.select_for_update(of=("self",)).order_by("pk").values_list("pk", flat=True))
 
 
 # --- Transitions -----------------------------------------------------------------------------
@@ -168,6 +161,22 @@ _PAST_TENSE = {
 }
 
 
+# What the status transitions change on an article; saving only these keeps each step's UPDATE
+# small and leaves the editors' metadata alone.
+STATUS_FIELDS = [
+    "status",
+    "published_version",
+    "last_decided_version",
+    "last_reviewed_at",
+    "review_due_at",
+    "updated_at",
+]
+
+
+def _save_status(article: Article) -> None:
+    article.save(update_fields=STATUS_FIELDS)
+
+
 def _close_round(round: ReviewRound, outcome: RoundOutcome, now: datetime.datetime) -> list[ReviewAssignment]:
     """Close the round and cancel its open assignments; returns the cancelled ones."""
     round.closed_at = now
@@ -203,12 +212,13 @@ def submit(*, actor: AbstractBaseUser, article: Article, reason: str) -> ReviewR
         _transition(article, "submit", actor)
         round = ReviewRound.objects.create(
             article=article,
-            version=article.current_version,
+            version_id=article.current_version_id,
             trigger=RoundTrigger.RE_REVIEW if re_review else RoundTrigger.SUBMISSION,
             opened_by=actor,
+            opened_at=timezone.now(),
             required_approvals=required_approvals(article),
         )
-        article.save()
+        _save_status(article)
     return round
 
 
@@ -221,7 +231,7 @@ def withdraw(*, actor: AbstractBaseUser, article: Article, reason: str) -> Revie
         _transition(article, "withdraw", actor)
         round = _lock_open_round(article)
         _close_round(round, RoundOutcome.WITHDRAWN, timezone.now())
-        article.save()
+        _save_status(article)
     return round
 
 
@@ -245,7 +255,7 @@ def add_version(
             round = _lock_open_round(locked)
             _transition(locked, "supersede", actor)
             _close_round(round, RoundOutcome.SUPERSEDED, timezone.now())
-            locked.save()
+            _save_status(locked)
         version = create_version(
             actor=actor,
             article=locked,
@@ -255,7 +265,6 @@ def add_version(
             references=references,
             reason=context.reason,
         )
-    article.refresh_from_db()
     return version
 
 
@@ -275,6 +284,7 @@ def _create_assignment(
         round=round,
         reviewer=reviewer,
         assigned_by=assigned_by,
+        assigned_at=timezone.now(),
         due_at=due_at,
         override_reason=override_reason,
     )
@@ -283,7 +293,7 @@ def _create_assignment(
 def _start_review_if_submitted(article: Article, actor: AbstractBaseUser) -> None:
     if article.status == ArticleStatus.SUBMITTED:
         _transition(article, "start_review", actor)
-        article.save()
+        _save_status(article)
 
 
 def _require_in_review(article: Article, actor: AbstractBaseUser) -> None:
@@ -320,11 +330,9 @@ def assign(
         article = _lock_article(article.pk)
         _require_in_review(article, actor)
         round = _lock_open_round(article)
-        facts = eligibility.RoundFacts.load(round)
-        _lock_members([reviewer.pk])
-        member = eligibility.members_with_load(
-            BoardMember.objects.filter(pk=reviewer.pk), today=facts.today
-        ).get()
+        facts = eligibility.RoundFacts(round)
+        _lock_members(BoardMember.objects.filter(pk=reviewer.pk))
+        member = eligibility.members_with_load(BoardMember.objects.filter(pk=reviewer.pk), facts).get()
         reasons = eligibility.reasons_against(member, facts)
         if reasons:
             if any(not reason_.overridable for reason_ in reasons) or not override_reason:
@@ -346,36 +354,29 @@ def assign(
 
 def _open_seats(round: ReviewRound) -> int:
     """Approvals the round still needs that no open assignment is expected to provide."""
-    covered = (
-        round.assignments.filter(state__in=[AssignmentState.PENDING, AssignmentState.ACCEPTED]).count()
-        + round.assignments.filter(state=AssignmentState.COMPLETED, decision=Decision.APPROVE).count()
-    )
+    covered = round.assignments.filter(
+        Q(state__in=OPEN_ASSIGNMENT_STATES) | Q(state=AssignmentState.COMPLETED, decision=Decision.APPROVE)
+    ).count()
     return max(round.required_approvals - covered, 0)
 
 
 def _fill_open_seats(
-    *, article: Article, round: ReviewRound, actor: AbstractBaseUser
+    *, article: Article, round: ReviewRound, actor: AbstractBaseUser, seats: int
 ) -> list[ReviewAssignment]:
-    seats = _open_seats(round)
+    """Assign up to ``seats`` of the best eligible specialists to ``round``."""
     if seats == 0:
         return []
-    facts = eligibility.RoundFacts.load(round)
-    candidate_ids = [member.pk for member in eligibility.eligible_candidates(facts)][: seats * 3]
-    # Lock the candidates (in id order), then judge them again on fresh numbers: a concurrent
-    # assignment elsewhere may have filled someone's last seat meanwhile.
-    _lock_members(candidate_ids)
-    fresh = [
-        member
-        for member in eligibility.members_with_load(
-            BoardMember.objects.filter(pk__in=candidate_ids), today=facts.today
-        )
-        if not eligibility.reasons_against(member, facts)
-    ]
-    fresh.sort(key=lambda member: candidate_ids.index(member.pk))
+    facts = eligibility.RoundFacts(round)
+    # Lock the pool first, then count everyone's open reviews: a concurrent assignment on
+    # another article cannot fill someone's last seat between the count and the insert.
+    pool = _lock_members(eligibility.specialists(facts))
+    ranked = eligibility.rank_eligible(
+        eligibility.members_with_load(BoardMember.objects.filter(pk__in=pool), facts), facts
+    )
     now = timezone.now()
     assignments = [
         _create_assignment(round=round, reviewer=member, assigned_by=actor, due_at=_default_due_at(now))
-        for member in fresh[:seats]
+        for member in ranked[:seats]
     ]
     if assignments:
         _start_review_if_submitted(article, actor)
@@ -393,7 +394,7 @@ def auto_assign(*, actor: AbstractBaseUser, article: Article, reason: str) -> li
         _require_in_review(article, actor)
         round = _lock_open_round(article)
         needed = _open_seats(round)
-        assignments = _fill_open_seats(article=article, round=round, actor=actor)
+        assignments = _fill_open_seats(article=article, round=round, actor=actor, seats=needed)
         if needed and not assignments:
             raise NoEligibleReviewers(
                 f"No eligible member of {article.specialty.name} is free to review “{article.title}”. "
@@ -447,7 +448,9 @@ def decline(*, actor: AbstractBaseUser, assignment: ReviewAssignment, reason: st
         assignment.save(update_fields=["state", "comment", "closed_at"])
         system = get_system_user()
         with audit(actor=system, reason=f"Replacement for {assignment.reviewer.display_name}, who declined"):
-            replacements = _fill_open_seats(article=article, round=assignment.round, actor=system)
+            replacements = _fill_open_seats(
+                article=article, round=assignment.round, actor=system, seats=_open_seats(assignment.round)
+            )
     return replacements
 
 
@@ -480,16 +483,24 @@ def decide(
     with audit(actor=actor, reason=_decision_reason(decision, comment)):
         article, assignment = _lock_assignment(assignment)
         _require_own_open_assignment(actor, assignment)
-        round = _lock_open_round(article)
-        if round.pk != assignment.round_id or article.status != ArticleStatus.UNDER_REVIEW:
+        # The round is read with the assignment, after the article lock that every change to
+        # the round takes first, so it cannot close meanwhile.
+        round = assignment.round
+        if not round.is_open or article.status != ArticleStatus.UNDER_REVIEW:
             raise AssignmentClosed("This review round is no longer open.")
-        facts = eligibility.RoundFacts.load(round)
-        member = eligibility.members_with_load(
-            BoardMember.objects.filter(pk=assignment.reviewer_id), today=facts.today
-        ).get()
-        hard = [reason for reason in eligibility.reasons_against(member, facts) if reason.code in HARD_RULES]
-        if hard:
-            raise NotEligible("You can no longer decide on this version.", reasons=hard)
+        # What may have changed since the assignment: the member's standing and their declared
+        # conflicts. Authorship cannot: the versions up to the one in review are fixed, and a new
+        # version closes the round.
+        facts = eligibility.RoundFacts(round)
+        member = assignment.reviewer
+        broken = eligibility.integrity_reasons(
+            member,
+            facts,
+            conflicts_in_force=list(member.conflicts_of_interest.in_force(on=facts.today)),
+            include_authorship=False,
+        )
+        if broken:
+            raise NotEligible("You can no longer decide on this version.", reasons=broken)
 
         now = timezone.now()
         assignment.state = AssignmentState.COMPLETED
@@ -517,26 +528,32 @@ def decide(
                 actor,
                 version=round.version,
             )
-            article.save()
+            _save_status(article)
     return assignment
 
 
 def _approve_if_quorum(
     *, article: Article, round: ReviewRound, actor: AbstractBaseUser, now: datetime.datetime
 ) -> bool:
-    approvals = list(
-        round.assignments.filter(state=AssignmentState.COMPLETED, decision=Decision.APPROVE)
+    on_this_text = list(
+        round.assignments.filter(
+            state=AssignmentState.COMPLETED,
+            decision=Decision.APPROVE,
+            decided_content_hash=round.version.content_hash,
+        )
         .select_related("reviewer")
-        .prefetch_related("reviewer__specialties")
+        .annotate(
+            is_specialist=Exists(
+                BoardMember.specialties.through.objects.filter(
+                    boardmember_id=OuterRef("reviewer_id"), specialty_id=article.specialty_id
+                )
+            )
+        )
         .order_by("decided_at", "pk")
     )
-    on_this_text = [a for a in approvals if a.decided_content_hash == round.version.content_hash]
     if len(on_this_text) < round.required_approvals:
         return False
-    if article.risk_level == "high" and not any(
-        article.specialty_id in {s.pk for s in approval.reviewer.specialties.all()}
-        for approval in on_this_text
-    ):
+    if article.risk_level == RiskLevel.HIGH and not any(approval.is_specialist for approval in on_this_text):
         # A high-risk article needs a specialist's approval even when others were overridden in.
         return False
     _close_round(round, RoundOutcome.APPROVED, now)
@@ -546,7 +563,7 @@ def _approve_if_quorum(
         reason=f"Approved by {names} ({len(on_this_text)} of {round.required_approvals} approvals)",
     ):
         _transition(article, "approve", actor, version=round.version, at=now)
-        article.save()
+        _save_status(article)
     return True
 
 
@@ -566,7 +583,7 @@ def retire(*, actor: AbstractBaseUser, article: Article, reason: str) -> Article
         )
         if round is not None:
             _close_round(round, RoundOutcome.WITHDRAWN, timezone.now())
-        article.save()
+        _save_status(article)
     return article
 
 
@@ -576,7 +593,7 @@ def restore(*, actor: AbstractBaseUser, article: Article, reason: str) -> Articl
     with audit(actor=actor, reason=reason):
         article = _lock_article(article.pk)
         _transition(article, "restore", actor)
-        article.save()
+        _save_status(article)
     return article
 
 
@@ -595,5 +612,5 @@ def expire(*, actor: AbstractBaseUser, article: Article, reason: str) -> Article
                 allowed=[],
             )
         _transition(article, "expire", actor)
-        article.save()
+        _save_status(article)
     return article

@@ -117,7 +117,7 @@ class ConflictOfInterest(models.Model):
     objects = ConflictOfInterestQuerySet.as_manager()
 
     class Meta:
-        ordering = ["member", "-declared_on"]
+        ordering = ["member_id", "-declared_on"]
         verbose_name_plural = "conflicts of interest"
         constraints = [
             models.CheckConstraint(

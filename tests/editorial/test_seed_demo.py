@@ -4,8 +4,10 @@ import pytest
 from django.apps import apps
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
-from articles.models import Article, RiskLevel
+from articles.models import Article, ArticleStatus, RiskLevel
+from editorial.models import ReviewAssignment
 from reviewers.models import BoardMember
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +41,32 @@ def test_seed_demo_loads_the_board_and_the_phesgo_article(debug):
     phesgo = Article.objects.get(slug="phesgo-docetaxel-cycles-her2-metastatic-breast-cancer")
     assert (phesgo.specialty.slug, phesgo.risk_level) == ("medical-oncology", RiskLevel.HIGH)
     assert "at least six cycles" in phesgo.current_version.body
+    assert "Monitor cardiac function" in phesgo.current_version.body
+    assert "Monitor cardiac function" not in phesgo.published_version.body
     assert phesgo.current_version.references.count() == 5
+
+
+def test_seed_demo_plays_articles_through_the_workflow_to_every_status(debug):
+    call_command("seed_demo", verbosity=0)
+
+    assert set(Article.objects.values_list("status", flat=True)) == set(ArticleStatus.values)
+    phesgo = Article.objects.get(slug="phesgo-docetaxel-cycles-her2-metastatic-breast-cancer")
+    assert (phesgo.status, phesgo.published_version.number, phesgo.current_version.number) == (
+        ArticleStatus.UNDER_REVIEW,
+        1,
+        2,
+    )
+    decisions = {
+        (a.reviewer.user.username, a.state)
+        for a in ReviewAssignment.objects.filter(round__article=phesgo, round__closed_at=None)
+    }
+    assert decisions == {("dr_oncology1", "pending"), ("dr_oncology2", "completed")}
+    overdue = ReviewAssignment.objects.filter(
+        reviewer__user__username="dr_oncology1", due_at__lt=timezone.now()
+    )
+    assert overdue.open().exists()
+    for article in Article.objects.all():
+        assert all(row.history_user_id and row.history_change_reason for row in article.history.all())
 
 
 def test_seed_demo_twice_adds_nothing_and_changes_nothing(debug, capsys):
