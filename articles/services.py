@@ -203,24 +203,47 @@ def create_version(
     which first closes a review round that is open on the article; this function refuses to
     change the text under an open review.
     """
+    # Locked without joins (see editorial.services._lock_article): anything related is read
+    # after the lock is held, so it is what the previous writer committed.
+    locked = Article.objects.select_for_update().get(pk=article.pk)
+    return append_version(
+        actor=actor,
+        locked_article=locked,
+        title=title,
+        body=body,
+        reason=reason,
+        change_summary=change_summary,
+        references=references,
+    )
+
+
+def append_version(
+    *,
+    actor: AbstractBaseUser,
+    locked_article: Article,
+    title: str,
+    body: str,
+    reason: str,
+    change_summary: str = "",
+    references: Iterable[ReferenceInput] = (),
+) -> ArticleVersion:
+    """``create_version`` for a caller that already holds the article's row lock
+    (``select_for_update`` in its own, still open, transaction)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("append_version() needs the caller's transaction and its lock on the article.")
     with audit(actor=actor, reason=reason) as context:
-        locked = (
-            Article.objects.select_for_update(of=("self",))
-            .select_related("current_version")
-            .get(pk=article.pk)
-        )
-        if locked.status in (ArticleStatus.SUBMITTED, ArticleStatus.UNDER_REVIEW):
+        if locked_article.status in (ArticleStatus.SUBMITTED, ArticleStatus.UNDER_REVIEW):
             raise ArticleLocked(
                 "The article is in review; a new version must close the open review round first "
                 "(editorial.services.add_version does)."
             )
-        if locked.status == ArticleStatus.RETIRED:
+        if locked_article.status == ArticleStatus.RETIRED:
             raise ArticleLocked("The article is retired; restore it before writing a new version.")
-        # The current version is always the newest: only this function adds versions.
-        last_number = locked.current_version.number if locked.current_version else 0
+        # The current version is always the newest: only this module adds versions.
+        current = locked_article.current_version
         version, reference_rows = _build_version(
-            article=locked,
-            number=last_number + 1,
+            article=locked_article,
+            number=(current.number if current else 0) + 1,
             author=actor,
             title=title,
             body=body,
@@ -228,8 +251,8 @@ def create_version(
             references=references,
         )
         _save_version(version=version, references=reference_rows, actor=actor, reason=context.reason)
-        locked.current_version = version
-        locked.save(update_fields=["current_version", "updated_at"])
+        locked_article.current_version = version
+        locked_article.save(update_fields=["current_version", "updated_at"])
     return version
 
 
@@ -250,7 +273,7 @@ def update_article(*, actor: AbstractBaseUser, article: Article, reason: str, **
             code="not_editable",
         )
     with audit(actor=actor, reason=reason):
-        locked = Article.objects.select_for_update().select_related("specialty").get(pk=article.pk)
+        locked = Article.objects.select_for_update().get(pk=article.pk)
         for field, value in changes.items():
             setattr(locked, field, normalise_text(value) if field == "title" else value)
         locked.full_clean(exclude=["status"])

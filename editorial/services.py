@@ -23,13 +23,15 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_fsm import can_proceed, has_transition_perm
+from simple_history.utils import bulk_create_with_history
 
 from articles.models import Article, ArticleStatus, ArticleVersion, RiskLevel
-from articles.services import ReferenceInput, create_version
-from config.audit import audit
+from articles.services import ReferenceInput, append_version
+from config.audit import audit, current_audit
 from editorial import eligibility
 from editorial.exceptions import (
     ActionNotPermitted,
@@ -82,8 +84,10 @@ def required_approvals(article: Article) -> int:
 
 
 def _lock_article(pk: int) -> Article:
-    # of=("self",): lock the article row only, not the specialty or versions joined to it.
-    return Article.objects.select_for_update(of=("self",)).select_related("specialty").get(pk=pk)
+    # No joins here: when this statement has to wait for the lock, PostgreSQL re-reads the article
+    # row once it is free, but a joined row would still come from before the wait. Related rows
+    # are read by later statements, which see everything committed by then.
+    return Article.objects.select_for_update().get(pk=pk)
 
 
 def _lock_open_round(article: Article) -> ReviewRound:
@@ -110,6 +114,22 @@ def _lock_assignment(assignment: ReviewAssignment | int) -> tuple[Article, Revie
     locked = (
         ReviewAssignment.objects.select_for_update(of=("self",))
         .select_related("round__version", "reviewer__user")
+        .annotate(
+            approvals_in_round=Coalesce(
+                Subquery(
+                    ReviewAssignment.objects.filter(
+                        round_id=OuterRef("round_id"),
+                        state=AssignmentState.COMPLETED,
+                        decision=Decision.APPROVE,
+                    )
+                    .order_by()
+                    .values("round_id")
+                    .annotate(count=Count("pk"))
+                    .values("count")
+                ),
+                0,
+            )
+        )
         .get(pk=pk)
     )
     locked.round.article = article
@@ -256,9 +276,9 @@ def add_version(
             _transition(locked, "supersede", actor)
             _close_round(round, RoundOutcome.SUPERSEDED, timezone.now())
             _save_status(locked)
-        version = create_version(
+        version = append_version(
             actor=actor,
-            article=locked,
+            locked_article=locked,
             title=title,
             body=body,
             change_summary=change_summary,
@@ -374,10 +394,19 @@ def _fill_open_seats(
         eligibility.members_with_load(BoardMember.objects.filter(pk__in=pool), facts), facts
     )
     now = timezone.now()
-    assignments = [
-        _create_assignment(round=round, reviewer=member, assigned_by=actor, due_at=_default_due_at(now))
-        for member in ranked[:seats]
-    ]
+    context = current_audit()
+    assignments = bulk_create_with_history(
+        [
+            ReviewAssignment(
+                round=round, reviewer=member, assigned_by=actor, assigned_at=now, due_at=_default_due_at(now)
+            )
+            for member in ranked[:seats]
+        ],
+        ReviewAssignment,
+        default_user=context.actor,
+        default_change_reason=context.reason,
+        default_date=now,
+    )
     if assignments:
         _start_review_if_submitted(article, actor)
     return assignments
@@ -514,7 +543,9 @@ def decide(
         )
 
         if decision == Decision.APPROVE:
-            _approve_if_quorum(article=article, round=round, actor=actor, now=now)
+            # Only an approval that can complete the quorum needs the full check.
+            if assignment.approvals_in_round + 1 >= round.required_approvals:
+                _approve_if_quorum(article=article, round=round, actor=actor, now=now)
         else:
             outcome = (
                 RoundOutcome.CHANGES_REQUESTED

@@ -207,6 +207,9 @@ def test_auto_assign_fills_the_quorum_with_the_least_loaded_specialists(high_ris
 
     assert [a.reviewer for a in assignments] == [idle, free]
     assert refreshed(high_risk_article).status == S.UNDER_REVIEW
+    for assignment in assignments:
+        row = assignment.history.get()
+        assert (row.history_user, row.history_change_reason) == (editor, "Auto-assign")
 
 
 def test_auto_assign_skips_ineligible_members(article, oncology, editor):
