@@ -13,8 +13,25 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import unicodedata
 from dataclasses import asdict, dataclass
+
+from django.core.exceptions import ValidationError
+
+# An HTML tag or comment: "<script>", "</p>", "<img src=x>", "<!-- -->". Markdown autolinks
+# ("<https://...>") and comparisons ("ANC < 1.5") do not match.
+_HTML = re.compile(r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9-]*(\s[^<>]*)?/?\s*>|<!--")
+
+
+def no_html(value: str) -> None:
+    """Article text is Markdown: HTML (and so any script) is refused at the door, so that
+    nothing stored can run in a reader's or a reviewer's browser."""
+    if value and _HTML.search(value):
+        raise ValidationError(
+            "Write this in Markdown; HTML tags such as <script> or <img> are not allowed.",
+            code="html_not_allowed",
+        )
 
 
 def normalise_text(text: str) -> str:

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from config.errors import ApplicationError
+from config.errors import ApplicationError, ErrorKind
 
 
 class ImmutableVersionError(ApplicationError):
     code = "version_immutable"
+    kind = ErrorKind.CONFLICT
 
 
 class ArticleLocked(ApplicationError):
     """The article's text cannot change in its current status."""
 
     code = "article_locked"
+    kind = ErrorKind.CONFLICT
+
+
+class StaleArticle(ApplicationError):
+    """The client changed an article based on an out-of-date copy (a stale ``If-Match``)."""
+
+    code = "precondition_failed"
+    kind = ErrorKind.PRECONDITION_FAILED

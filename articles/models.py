@@ -8,6 +8,7 @@ always names exactly the text it approved.
 from __future__ import annotations
 
 import datetime
+import hashlib
 from typing import Any
 
 from django.conf import settings
@@ -17,7 +18,7 @@ from django.db.models import Q
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from articles import permissions
-from articles.content import ReferenceContent, VersionContent
+from articles.content import ReferenceContent, VersionContent, no_html
 from articles.exceptions import ImmutableVersionError
 from config.audit import AuditedHistoricalRecords
 from reviewers.models import Specialty
@@ -62,7 +63,9 @@ current_version_not_yet_decided.failure = (  # type: ignore[attr-defined]
 
 class Article(ConcurrentTransitionMixin, models.Model):
     slug = models.SlugField(max_length=200, unique=True)
-    title = models.CharField(max_length=300, help_text="The working title editors see in lists.")
+    title = models.CharField(
+        max_length=300, validators=[no_html], help_text="The working title editors see in lists."
+    )
     specialty = models.ForeignKey(Specialty, on_delete=models.PROTECT, related_name="articles")
     risk_level = models.CharField(max_length=20, choices=RiskLevel.choices, default=RiskLevel.STANDARD)
     # Protected: only the transitions below change it, and only editorial.services calls them.
@@ -212,6 +215,11 @@ class Article(ConcurrentTransitionMixin, models.Model):
     def restore(self) -> None:
         pass
 
+    def etag(self) -> str:
+        """A strong HTTP validator for the article as editors see it: every save changes it."""
+        digest = hashlib.sha256(f"{self.pk}:{self.updated_at.isoformat()}".encode()).hexdigest()[:32]
+        return f'"{digest}"'
+
     def review_interval(self) -> datetime.timedelta:
         """How long an approval stands: the article's own interval, else its specialty's, else
         the site-wide ``REVIEW_INTERVAL_DAYS``."""
@@ -263,10 +271,13 @@ class ImmutableModel(models.Model):
 class ArticleVersion(ImmutableModel):
     article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveIntegerField()
-    title = models.CharField(max_length=300)
-    body = models.TextField(help_text="Markdown.")
+    title = models.CharField(max_length=300, validators=[no_html])
+    body = models.TextField(validators=[no_html], help_text="Markdown.")
     change_summary = models.CharField(
-        max_length=500, blank=True, help_text="What changed since the previous version, for reviewers."
+        max_length=500,
+        blank=True,
+        validators=[no_html],
+        help_text="What changed since the previous version, for reviewers.",
     )
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -308,9 +319,12 @@ class ArticleVersion(ImmutableModel):
 class Reference(ImmutableModel):
     version = models.ForeignKey(ArticleVersion, on_delete=models.PROTECT, related_name="references")
     position = models.PositiveSmallIntegerField(help_text="1 for the first reference.")
-    citation = models.TextField()
+    citation = models.TextField(validators=[no_html])
     source = models.CharField(
-        max_length=200, blank=True, help_text="Guideline body or journal, e.g. ESMO, Lancet Oncol."
+        max_length=200,
+        blank=True,
+        validators=[no_html],
+        help_text="Guideline body or journal, e.g. ESMO, Lancet Oncol.",
     )
     year = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MinValueValidator(1800), MaxValueValidator(2100)]

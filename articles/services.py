@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.http import parse_etags
 from simple_history.utils import bulk_create_with_history
 
 from articles.content import ReferenceContent, VersionContent, normalise_text
-from articles.exceptions import ArticleLocked
+from articles.exceptions import ArticleLocked, StaleArticle
 from articles.models import Article, ArticleStatus, ArticleVersion, Reference, RiskLevel
 from config.audit import audit
 
@@ -260,11 +261,14 @@ ARTICLE_METADATA_FIELDS = ("title", "specialty", "risk_level", "review_interval_
 
 
 @transaction.atomic
-def update_article(*, actor: AbstractBaseUser, article: Article, reason: str, **changes: Any) -> Article:
+def update_article(
+    *, actor: AbstractBaseUser, article: Article, reason: str, if_match: str | None = None, **changes: Any
+) -> Article:
     """Change an article's metadata (title, specialty, risk level, review interval).
 
     The text is never changed here: that takes a new version. A new review interval moves the
-    review due date of an approved article at once.
+    review due date of an approved article at once. ``if_match`` is an HTTP ``If-Match`` value:
+    when given, the change is refused unless the article is still the one it names.
     """
     unknown = set(changes) - set(ARTICLE_METADATA_FIELDS)
     if unknown:
@@ -274,6 +278,13 @@ def update_article(*, actor: AbstractBaseUser, article: Article, reason: str, **
         )
     with audit(actor=actor, reason=reason):
         locked = Article.objects.select_for_update().get(pk=article.pk)
+        if if_match is not None:
+            tags = parse_etags(if_match)
+            if "*" not in tags and locked.etag() not in tags:
+                raise StaleArticle(
+                    "The article has changed since you read it. Fetch it again and reapply your change.",
+                    extra={"etag": locked.etag()},
+                )
         for field, value in changes.items():
             setattr(locked, field, normalise_text(value) if field == "title" else value)
         locked.full_clean(exclude=["status"])

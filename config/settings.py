@@ -7,6 +7,7 @@ the zero-set-up ones (SQLite and Celery's filesystem broker under ``var/``); pro
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 import dj_database_url
@@ -41,6 +42,10 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "rest_framework",
+    "knox",
+    "django_filters",
+    "drf_spectacular",
     "simple_history",
     "django_fsm",
     "reviewers",
@@ -147,6 +152,101 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", default=False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", default=10, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Medical Advisory Board <review@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Cache ---------------------------------------------------------------------------------
+
+# Throttling counts requests in the cache: with several web processes, point CACHE_URL at Redis
+# so that they share one count.
+CACHE_URL = env_str("CACHE_URL")
+if CACHE_URL.startswith(("redis://", "rediss://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+elif CACHE_URL:
+    raise ImproperlyConfigured(f"CACHE_URL must be a redis:// URL; got {CACHE_URL!r}.")
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- REST API ------------------------------------------------------------------------------
+
+# Bodies above this many bytes are refused with a 400 before they are parsed.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("API_MAX_BODY_BYTES", default=1_000_000, minimum=1024)
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Token first: an anonymous API call is then answered 401 with WWW-Authenticate: Token.
+        "knox.auth.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["reviewers.permissions.IsEditor"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "config.api.pagination.Pagination",
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.SearchFilter",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "config.api.errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+        "rest_framework.throttling.ScopedRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_str("THROTTLE_ANON", "120/minute"),
+        "user": env_str("THROTTLE_USER", "1200/minute"),
+        "auth": env_str("THROTTLE_AUTH", "10/minute"),
+    },
+    "NUM_PROXIES": env_int("NUM_PROXIES", default=0, minimum=0),
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+
+REST_KNOX = {
+    "TOKEN_TTL": datetime.timedelta(hours=env_int("API_TOKEN_TTL_HOURS", default=10, minimum=1)),
+    "TOKEN_LIMIT_PER_USER": env_int("API_TOKENS_PER_USER", default=20, minimum=1),
+    "AUTO_REFRESH": False,
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Editorial review API",
+    "DESCRIPTION": (
+        "Editors write articles as immutable versions, submit them for review by the Medical "
+        "Advisory Board, and follow their status and audit trail. The public endpoints give the "
+        "site what it shows. Errors always have a machine-readable `code` and a `detail`."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api.schema.add_common_error_responses",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "ArticleStatusEnum": "articles.models.ArticleStatus",
+        "AssignmentStateEnum": "editorial.models.AssignmentState",
+        "DecisionEnum": "editorial.models.Decision",
+    },
+}
+
+# --- Public site ---------------------------------------------------------------------------
+
+# Whether articles that were never approved are shown at all (with the caution line) or hidden.
+PUBLIC_SHOW_UNREVIEWED = env_bool("PUBLIC_SHOW_UNREVIEWED", default=False)
+PUBLIC_CACHE_SECONDS = env_int("PUBLIC_CACHE_SECONDS", default=300, minimum=0)
+PUBLIC_CAUTION_TEXT = env_str(
+    "PUBLIC_CAUTION_TEXT",
+    "Educational purpose only; exercise caution as content is pending human review.",
+)
+PUBLIC_OVERDUE_TEXT = env_str(
+    "PUBLIC_OVERDUE_TEXT",
+    "Educational purpose only; exercise caution as this content is due for review by our Medical "
+    "Advisory Board.",
+)
 
 # --- Celery --------------------------------------------------------------------------------
 

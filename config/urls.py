@@ -1,10 +1,27 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from config.api import auth
 
 admin.site.site_header = "Medical Advisory Board"
 admin.site.site_title = "Medical Advisory Board"
 admin.site.index_title = "Editorial review"
 
+api_v1 = [
+    path("auth/token/", auth.TokenView.as_view(), name="auth-token"),
+    path("auth/logout/", auth.LogoutView.as_view(), name="auth-logout"),
+    path("auth/logout-all/", auth.LogoutAllView.as_view(), name="auth-logout-all"),
+    path("", include("articles.api.urls")),
+    path("", include("editorial.api.urls")),
+]
+
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", include((api_v1, "api"), namespace="api")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
+
+handler404 = "config.api.errors.not_found"
+handler500 = "config.api.errors.server_error"

@@ -54,6 +54,20 @@ class RoundFacts:
         return re.search(rf"\b{re.escape(keyword.casefold())}\b", self.searchable_text) is not None
 
 
+def open_review_count() -> Coalesce:
+    """A member's open (pending or accepted) reviews, as an annotation on BoardMember."""
+    return Coalesce(
+        Subquery(
+            ReviewAssignment.objects.filter(reviewer_id=OuterRef("pk"), state__in=OPEN_ASSIGNMENT_STATES)
+            .order_by()
+            .values("reviewer_id")
+            .annotate(count=Count("pk"))
+            .values("count")
+        ),
+        0,
+    )
+
+
 def members_with_load(queryset: QuerySet[BoardMember], facts: RoundFacts) -> QuerySet[BoardMember]:
     """Members with everything the rules read about them for this round, in two queries:
     ``open_reviews``, ``last_assigned_at``, ``has_specialty``, ``in_round``, their user, and
@@ -64,18 +78,7 @@ def members_with_load(queryset: QuerySet[BoardMember], facts: RoundFacts) -> Que
             # Subqueries rather than a join and GROUP BY over every assignment a member ever had:
             # with the (reviewer, state) and (reviewer, assigned_at) indexes their cost does not
             # grow with a member's years of service.
-            open_reviews=Coalesce(
-                Subquery(
-                    ReviewAssignment.objects.filter(
-                        reviewer_id=OuterRef("pk"), state__in=OPEN_ASSIGNMENT_STATES
-                    )
-                    .order_by()
-                    .values("reviewer_id")
-                    .annotate(count=Count("pk"))
-                    .values("count")
-                ),
-                0,
-            ),
+            open_reviews=open_review_count(),
             last_assigned_at=Subquery(
                 ReviewAssignment.objects.filter(reviewer_id=OuterRef("pk"))
                 .order_by("-assigned_at")

@@ -1,8 +1,8 @@
 """What the review workflow refuses, and why.
 
-Every error has a stable machine-readable ``code`` and a message for a person. The API maps the
-classes to HTTP: ``InvalidTransition`` and ``WorkflowConflict`` to 409, ``ActionNotPermitted`` to
-403, ``NotEligible`` to 400.
+Every error has a stable machine-readable ``code``, a message for a person and a ``kind`` that the
+API maps to HTTP: ``InvalidTransition`` and ``WorkflowConflict`` are conflicts (409),
+``ActionNotPermitted`` is forbidden (403), ``NotEligible`` is an invalid request (400).
 """
 
 from __future__ import annotations
@@ -10,17 +10,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
-from config.errors import ApplicationError
+from config.errors import ApplicationError, ErrorKind
 
 
 class WorkflowError(ApplicationError):
     code = "workflow_error"
+    kind = ErrorKind.CONFLICT
 
 
 class InvalidTransition(WorkflowError):
     """The article's status does not allow this step (or a condition of the step is not met)."""
 
     code = "invalid_transition"
+    kind = ErrorKind.CONFLICT
 
     def __init__(self, message: str, *, status: str, allowed: Sequence[str], code: str | None = None):
         super().__init__(message, code=code, extra={"status": status, "allowed_transitions": list(allowed)})
@@ -32,6 +34,7 @@ class WorkflowConflict(WorkflowError):
     """The step cannot happen because of the state of a round or an assignment."""
 
     code = "conflict"
+    kind = ErrorKind.CONFLICT
 
 
 class AlreadyDecided(WorkflowConflict):
@@ -54,6 +57,7 @@ class ActionNotPermitted(WorkflowError):
     """The acting user's role does not allow this step."""
 
     code = "permission_denied"
+    kind = ErrorKind.FORBIDDEN
 
 
 class NotAssigned(ActionNotPermitted):
@@ -73,6 +77,7 @@ class IneligibilityReason:
 
 class NotEligible(WorkflowError):
     code = "not_eligible"
+    kind = ErrorKind.INVALID
 
     def __init__(self, message: str, *, reasons: Sequence[IneligibilityReason]):
         super().__init__(message, extra={"reasons": [asdict(reason) for reason in reasons]})

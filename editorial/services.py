@@ -30,6 +30,7 @@ from django_fsm import can_proceed, has_transition_perm
 from simple_history.utils import bulk_create_with_history
 
 from articles.models import Article, ArticleStatus, ArticleVersion, RiskLevel
+from articles.selectors import allowed_actions
 from articles.services import ReferenceInput, append_version
 from config.audit import audit, current_audit
 from editorial import eligibility
@@ -63,17 +64,7 @@ if TYPE_CHECKING:
 IN_REVIEW = (ArticleStatus.SUBMITTED, ArticleStatus.UNDER_REVIEW)
 
 
-# --- Reading the state machine ------------------------------------------------------------------
-
-
-def allowed_actions(article: Article, user: AbstractBaseUser) -> list[str]:
-    """The workflow actions (submit, withdraw, retire, restore) ``user`` can take on ``article``
-    now: its status, the transition's conditions and the user's role all allow them."""
-    return sorted(
-        transition.name
-        for transition in article.get_available_user_status_transitions(user)
-        if transition.custom.get("action")
-    )
+# --- Policy -------------------------------------------------------------------------------------
 
 
 def required_approvals(article: Article) -> int:

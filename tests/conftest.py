@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import os
+from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
 from django.db import connection
 
-from tests.factories import BoardMemberFactory, ChiefFactory, EditorFactory, SpecialtyFactory
+from articles.models import RiskLevel
+from tests.factories import ArticleFactory, BoardMemberFactory, ChiefFactory, EditorFactory, SpecialtyFactory
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 
@@ -43,3 +45,15 @@ def board_member(oncology):
 @pytest.fixture
 def on_postgres() -> bool:
     return connection.vendor == "postgresql"
+
+
+@pytest.fixture
+def world(db, oncology):
+    """An editor, an editor-in-chief, three oncologists and a high-risk oncology article."""
+    editor = EditorFactory(username="editor")
+    return SimpleNamespace(
+        editor=editor,
+        chief=ChiefFactory(username="chief"),
+        members=[BoardMemberFactory(specialties=[oncology]) for _ in range(3)],
+        article=ArticleFactory(slug="phesgo", specialty=oncology, risk_level=RiskLevel.HIGH, actor=editor),
+    )

@@ -1,0 +1,186 @@
+"""The editors' API for articles and their versions: thin views over the articles services and
+selectors. Workflow steps are added by editorial.api."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils.http import parse_etags
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from articles import selectors, services
+from articles.api.filters import ArticleFilter
+from articles.api.serializers import (
+    ArticleCreateSerializer,
+    ArticleDetailSerializer,
+    ArticleSerializer,
+    ArticleUpdateSerializer,
+    DiffSerializer,
+    VersionDetailSerializer,
+    VersionSerializer,
+)
+from articles.diff import unified_diff
+from articles.models import Article, ArticleVersion
+from config.api.errors import error_response
+
+
+def article_or_404(slug: str) -> Article:
+    return get_object_or_404(Article, slug=slug)
+
+
+def article_response(
+    request: Request, article: Article, *, status_code: int = status.HTTP_200_OK
+) -> Response:
+    """The article as editors see it, with its ETag."""
+    fresh = selectors.article_list().get(pk=article.pk)
+    response = Response(ArticleDetailSerializer(fresh, context={"request": request}).data, status=status_code)
+    response["ETag"] = fresh.etag()
+    return response
+
+
+@extend_schema(tags=["articles"])
+class ArticleListCreateView(generics.ListCreateAPIView):
+    """Articles: list (filter, search, order, paginate) and create with the first version."""
+
+    filterset_class = ArticleFilter
+    search_fields = ["title", "slug"]
+    ordering_fields = [
+        "slug",
+        "title",
+        "status",
+        "created_at",
+        "updated_at",
+        "last_reviewed_at",
+        "review_due_at",
+    ]
+    ordering = ["slug"]
+
+    def get_queryset(self) -> Any:
+        return selectors.article_list()
+
+    def get_serializer_class(self) -> Any:
+        return ArticleCreateSerializer if self.request.method == "POST" else ArticleSerializer
+
+    @extend_schema(request=ArticleCreateSerializer, responses={201: ArticleDetailSerializer})
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = ArticleCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        article = services.create_article(actor=request.user, **serializer.validated_data)
+        return article_response(request, article, status_code=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["articles"])
+class ArticleDetailView(generics.GenericAPIView):
+    """One article. PATCH changes metadata only; send the ETag you read as ``If-Match``."""
+
+    http_method_names = ["get", "patch", "head", "options"]
+    serializer_class = ArticleDetailSerializer
+
+    @extend_schema(
+        responses={200: ArticleDetailSerializer, 304: OpenApiResponse(description="Not modified.")},
+        parameters=[OpenApiParameter("If-None-Match", str, OpenApiParameter.HEADER, required=False)],
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        article = get_object_or_404(selectors.article_list(), slug=slug)
+        if article.etag() in parse_etags(request.headers.get("If-None-Match", "")):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": article.etag()})
+        return article_response(request, article)
+
+    @extend_schema(
+        request=ArticleUpdateSerializer,
+        responses={
+            200: ArticleDetailSerializer,
+            412: error_response("The article changed since you read it (a stale If-Match)."),
+        },
+        parameters=[
+            OpenApiParameter(
+                "If-Match", str, OpenApiParameter.HEADER, required=False, description="The ETag you read."
+            )
+        ],
+    )
+    def patch(self, request: Request, slug: str) -> Response:
+        article = article_or_404(slug)
+        serializer = ArticleUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        article = services.update_article(
+            actor=request.user,
+            article=article,
+            if_match=request.headers.get("If-Match"),
+            **serializer.validated_data,
+        )
+        return article_response(request, article)
+
+
+@extend_schema(tags=["versions"])
+class VersionListView(generics.ListAPIView):
+    """An article's versions, newest first."""
+
+    serializer_class = VersionSerializer
+    filter_backends: list[Any] = []
+
+    def get_queryset(self) -> Any:
+        return selectors.version_list(article_or_404(self.kwargs["slug"]))
+
+
+@extend_schema(tags=["versions"])
+class VersionDetailView(generics.GenericAPIView):
+    """One version with its text, references and content hash."""
+
+    serializer_class = VersionDetailSerializer
+
+    def get(self, request: Request, slug: str, number: int) -> Response:
+        version = _version_or_404(article_or_404(slug), number)
+        return Response(VersionDetailSerializer(version).data)
+
+
+def _version_or_404(article: Article, number: int) -> ArticleVersion:
+    try:
+        return selectors.version_detail(article, number)
+    except ArticleVersion.DoesNotExist:
+        raise Http404(f"“{article.slug}” has no version {number}.") from None
+
+
+@extend_schema(
+    tags=["versions"],
+    parameters=[
+        OpenApiParameter(
+            "against",
+            int,
+            required=False,
+            description="The version to compare with (default: the published version).",
+        )
+    ],
+    responses={200: DiffSerializer},
+)
+class VersionDiffView(generics.GenericAPIView):
+    """A unified diff of a version against another (by default, the published version)."""
+
+    serializer_class = DiffSerializer
+
+    def get(self, request: Request, slug: str, number: int) -> Response:
+        article = article_or_404(slug)
+        version = _version_or_404(article, number)
+        against = request.query_params.get("against")
+        if against is None:
+            if article.published_version_id is None:
+                raise ValidationError(
+                    {
+                        "against": [
+                            "This article has no published version yet; choose a version with ?against=N."
+                        ]
+                    }
+                )
+            base = _version_or_404(article, article.published_version.number)
+        elif against.isdigit() and len(against) <= 9:
+            base = _version_or_404(article, int(against))
+        else:
+            raise ValidationError({"against": ["Give a version number, e.g. ?against=1."]})
+        return Response(
+            {"version": version.number, "against": base.number, "diff": unified_diff(base, version)}
+        )

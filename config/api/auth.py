@@ -1,0 +1,74 @@
+"""API tokens (django-rest-knox): hashed in the database, expiring, revocable."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import authenticate
+from drf_spectacular.utils import extend_schema, inline_serializer
+from knox import views as knox_views
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from config.api.errors import error_response
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        user = authenticate(self.context["request"], username=attrs["username"], password=attrs["password"])
+        if user is None:
+            raise serializers.ValidationError(
+                "Unknown username or wrong password.", code="invalid_credentials"
+            )
+        attrs["user"] = user
+        return attrs
+
+
+class TokenView(knox_views.LoginView):
+    """Exchange a username and password for a token; send it as ``Authorization: Token <token>``."""
+
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+    throttle_scope = "auth"
+
+    @extend_schema(
+        request=TokenRequestSerializer,
+        responses={
+            200: inline_serializer(
+                "Token",
+                {
+                    "token": serializers.CharField(),
+                    "expiry": serializers.DateTimeField(allow_null=True),
+                },
+            ),
+            400: error_response("Missing fields, or unknown username or wrong password."),
+        },
+        tags=["auth"],
+        auth=[],
+    )
+    def post(self, request: Request, format: Any = None) -> Response:
+        serializer = TokenRequestSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        request.user = serializer.validated_data["user"]
+        return super().post(request, format=format)
+
+
+class LogoutView(knox_views.LogoutView):
+    """Revoke the token this request was made with."""
+
+    @extend_schema(request=None, responses={204: None}, tags=["auth"])
+    def post(self, request: Request, format: Any = None) -> Response:
+        return super().post(request, format=format)
+
+
+class LogoutAllView(knox_views.LogoutAllView):
+    """Revoke every token of the signed-in user."""
+
+    @extend_schema(request=None, responses={204: None}, tags=["auth"])
+    def post(self, request: Request, format: Any = None) -> Response:
+        return super().post(request, format=format)

@@ -1,0 +1,228 @@
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from articles.api.serializers import ReasonField, ReferenceSerializer
+from articles.models import Article, ArticleStatus
+from articles.rendering import render_markdown
+from config.api.fields import OptionalChoiceField
+from editorial.models import Decision, ReviewAssignment, ReviewRound, RoundOutcome, RoundTrigger
+from editorial.selectors import PublicPage, public_badge
+from reviewers.models import BoardMember
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = ReasonField()
+
+
+class ReviewerSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = BoardMember
+        fields = ["id", "display_name", "credentials"]
+
+
+class AssignmentSerializer(serializers.ModelSerializer):
+    reviewer = ReviewerSerializer(read_only=True)
+    decision = OptionalChoiceField(choices=Decision.choices, help_text="null until decided.")
+    assigned_by = serializers.CharField(source="assigned_by.username", read_only=True)
+    overdue = serializers.BooleanField(read_only=True, help_text="Open and past its due date.")
+
+    class Meta:
+        model = ReviewAssignment
+        fields = [
+            "id",
+            "reviewer",
+            "assigned_by",
+            "assigned_at",
+            "due_at",
+            "overdue",
+            "override_reason",
+            "state",
+            "accepted_at",
+            "decision",
+            "comment",
+            "decided_content_hash",
+            "decided_at",
+            "closed_at",
+        ]
+        read_only_fields = fields
+
+
+class AssignmentListSerializer(AssignmentSerializer):
+    article = serializers.SlugRelatedField(source="round.article", slug_field="slug", read_only=True)
+    version = serializers.IntegerField(source="version_number", read_only=True)
+    round = serializers.IntegerField(source="round_id", read_only=True)
+
+    class Meta(AssignmentSerializer.Meta):
+        fields = ["id", "article", "version", "round", *AssignmentSerializer.Meta.fields[1:]]
+        read_only_fields = fields
+
+
+class RoundSerializer(serializers.ModelSerializer):
+    version = serializers.IntegerField(source="version_number", read_only=True)
+    opened_by = serializers.CharField(source="opened_by.username", read_only=True)
+    trigger = serializers.ChoiceField(choices=RoundTrigger.choices, read_only=True)
+    outcome = OptionalChoiceField(choices=RoundOutcome.choices, help_text="null while the round is open.")
+    assignments = AssignmentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = ReviewRound
+        fields = [
+            "id",
+            "version",
+            "trigger",
+            "required_approvals",
+            "opened_by",
+            "opened_at",
+            "closed_at",
+            "outcome",
+            "assignments",
+        ]
+        read_only_fields = fields
+
+
+class AssignRequestSerializer(serializers.Serializer):
+    reviewer = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text="A board member's id.")
+    due_at = serializers.DateTimeField(required=False, help_text="Default: REVIEW_ASSIGNMENT_DAYS from now.")
+    override_reason = serializers.CharField(
+        max_length=2000,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="Editors-in-chief only: why a member outside the article's specialty reviews it.",
+    )
+    reason = ReasonField(required=False, default="Reviewer assigned")
+
+
+class AutoAssignRequestSerializer(serializers.Serializer):
+    reason = ReasonField(required=False, default="Reviewers assigned automatically")
+
+
+class AutoAssignResponseSerializer(serializers.Serializer):
+    assignments = AssignmentSerializer(many=True)
+
+
+class DecisionRequestSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=Decision.choices)
+    comment = serializers.CharField(
+        max_length=10_000,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="Required when requesting changes or rejecting.",
+    )
+
+
+class DeclineResponseSerializer(serializers.Serializer):
+    assignment = AssignmentSerializer()
+    replacements = AssignmentSerializer(many=True)
+
+
+class HistoryActorSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    name = serializers.CharField()
+
+
+class HistoryEntrySerializer(serializers.Serializer):
+    at = serializers.DateTimeField(source="history_date")
+    actor = serializers.SerializerMethodField()
+    change = serializers.SerializerMethodField(help_text="created, status, version or metadata.")
+    from_status = serializers.SerializerMethodField()
+    to_status = serializers.ChoiceField(source="status", choices=ArticleStatus.choices)
+    reason = serializers.CharField(source="history_change_reason", allow_null=True)
+    version = serializers.IntegerField(source="version_number", allow_null=True)
+
+    @extend_schema_field(HistoryActorSerializer(allow_null=True))
+    def get_actor(self, row: Any) -> dict[str, str] | None:
+        user = row.history_user
+        if user is None:
+            return None
+        return {"username": user.username, "name": user.get_full_name() or user.username}
+
+    @extend_schema_field(serializers.ChoiceField(choices=["created", "status", "version", "metadata"]))
+    def get_change(self, row: Any) -> str:
+        if row.history_type == "+" or row.previous_status is None:
+            return "created"
+        if row.status != row.previous_status:
+            return "status"
+        if row.current_version_id != row.previous_version_id:
+            return "version"
+        return "metadata"
+
+    @extend_schema_field(serializers.ChoiceField(choices=ArticleStatus.choices, allow_null=True))
+    def get_from_status(self, row: Any) -> str | None:
+        return row.previous_status
+
+
+class BoardMemberSerializer(serializers.ModelSerializer):
+    specialties = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    open_reviews = serializers.IntegerField(read_only=True)
+    credentials_current = serializers.SerializerMethodField()
+
+    class Meta:
+        model = BoardMember
+        fields = [
+            "id",
+            "display_name",
+            "credentials",
+            "specialties",
+            "is_active",
+            "max_open_reviews",
+            "open_reviews",
+            "credentials_verified_until",
+            "credentials_current",
+        ]
+        read_only_fields = fields
+
+    def get_credentials_current(self, member: BoardMember) -> bool:
+        return member.credentials_current()
+
+
+# --- Public ---------------------------------------------------------------------------------------
+
+
+class PublicArticleListSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    title = serializers.CharField(source="shown_title")
+    badge = serializers.SerializerMethodField(help_text="approved, or submitted, under_review, expired...")
+    caution = serializers.SerializerMethodField()
+    last_reviewed_at = serializers.DateTimeField(allow_null=True, help_text='Shown as "Last updated".')
+    next_review_due_at = serializers.DateTimeField(source="review_due_at", allow_null=True)
+
+    def get_badge(self, article: Article) -> str:
+        return public_badge(article).name
+
+    def get_caution(self, article: Article) -> bool:
+        return public_badge(article).caution
+
+
+class PublicReviewerSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="display_name")
+    specialties = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+
+    class Meta:
+        model = BoardMember
+        fields = ["name", "credentials", "specialties"]
+
+
+class PublicArticleSerializer(serializers.Serializer):
+    slug = serializers.SlugField(source="article.slug")
+    title = serializers.CharField(source="version.title")
+    body = serializers.CharField(source="version.body", help_text="Markdown.")
+    body_html = serializers.SerializerMethodField(help_text="The body rendered and sanitised.")
+    badge = serializers.CharField(source="badge.name")
+    caution = serializers.BooleanField(source="badge.caution")
+    caution_text = serializers.CharField(source="badge.caution_text")
+    last_reviewed_at = serializers.DateTimeField(source="article.last_reviewed_at", allow_null=True)
+    next_review_due_at = serializers.DateTimeField(source="article.review_due_at", allow_null=True)
+    reviewers = PublicReviewerSerializer(many=True)
+    references = ReferenceSerializer(source="version.references", many=True)
+    content_hash = serializers.CharField(
+        source="version.content_hash", help_text="SHA-256 of the text shown."
+    )
+
+    def get_body_html(self, page: PublicPage) -> str:
+        return render_markdown(page.version.body)

@@ -1,0 +1,355 @@
+"""The editors' API for the review workflow, the board members' decisions, and the public site's
+read-only endpoints. Each view validates its input, calls one service or selector, and renders the
+result; refusals come back from the services as errors with a code (see config.api.errors)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+import django_filters
+from django.conf import settings
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.http import parse_etags
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from articles.api.serializers import ArticleDetailSerializer, VersionSerializer, VersionWriteSerializer
+from articles.api.views import VersionListView, article_or_404, article_response
+from config.api.errors import CONFLICT, FORBIDDEN, error_response
+from editorial import selectors, services
+from editorial.api.serializers import (
+    AssignmentListSerializer,
+    AssignmentSerializer,
+    AssignRequestSerializer,
+    AutoAssignRequestSerializer,
+    AutoAssignResponseSerializer,
+    BoardMemberSerializer,
+    DecisionRequestSerializer,
+    DeclineResponseSerializer,
+    HistoryEntrySerializer,
+    PublicArticleListSerializer,
+    PublicArticleSerializer,
+    ReasonSerializer,
+    RoundSerializer,
+)
+from editorial.models import OPEN_ASSIGNMENT_STATES, AssignmentState, ReviewAssignment
+from reviewers.models import BoardMember
+from reviewers.permissions import IsEditorOrBoardMember
+
+# --- Versions and workflow steps on an article ---------------------------------------------------
+
+
+@extend_schema(tags=["versions"])
+class VersionListCreateView(VersionListView):
+    """An article's versions, newest first; POST writes the next version. Writing a version while
+    one is in review ends that review (the round is superseded and the article returns to draft)."""
+
+    @extend_schema(request=VersionWriteSerializer, responses={201: VersionSerializer, **CONFLICT})
+    def post(self, request: Request, slug: str) -> Response:
+        article = article_or_404(slug)
+        serializer = VersionWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        version = services.add_version(actor=request.user, article=article, **serializer.validated_data)
+        return Response(VersionSerializer(version).data, status=status.HTTP_201_CREATED)
+
+
+TRANSITIONS = {
+    "submit": services.submit,
+    "withdraw": services.withdraw,
+    "retire": services.retire,
+    "restore": services.restore,
+}
+
+
+@extend_schema(
+    tags=["workflow"],
+    request=ReasonSerializer,
+    responses={
+        200: ArticleDetailSerializer,
+        409: error_response("Not allowed in the article's current status; see allowed_transitions."),
+        **FORBIDDEN,
+    },
+)
+class ArticleTransitionView(generics.GenericAPIView):
+    """Submit the current version, withdraw it from review, retire or restore the article. The
+    reason is kept in the audit trail."""
+
+    serializer_class = ReasonSerializer
+    transition = ""
+
+    def post(self, request: Request, slug: str) -> Response:
+        article = article_or_404(slug)
+        serializer = ReasonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        step = TRANSITIONS[self.transition]
+        step(actor=request.user, article=article, reason=serializer.validated_data["reason"])
+        return article_response(request, article)
+
+
+@extend_schema(tags=["workflow"])
+class ArticleHistoryView(generics.ListAPIView):
+    """The audit trail: every change to the article, newest first, with who, when, why, the status
+    before and after, and the current version at the time."""
+
+    serializer_class = HistoryEntrySerializer
+    filter_backends: list[Any] = []
+
+    def get_queryset(self) -> Any:
+        return selectors.article_history(article_or_404(self.kwargs["slug"]))
+
+
+@extend_schema(tags=["workflow"])
+class ArticleRoundsView(generics.ListAPIView):
+    """Review rounds, newest first, with their assignments and decisions."""
+
+    serializer_class = RoundSerializer
+    filter_backends: list[Any] = []
+
+    def get_queryset(self) -> Any:
+        return selectors.round_list(article_or_404(self.kwargs["slug"]))
+
+
+def _fresh_assignment(pk: int) -> ReviewAssignment:
+    return selectors.assignment_details().get(pk=pk)
+
+
+@extend_schema(
+    tags=["workflow"],
+    request=AssignRequestSerializer,
+    responses={
+        201: AssignmentSerializer,
+        400: error_response("Invalid input, or the member is not eligible (see reasons)."),
+        **FORBIDDEN,
+        **CONFLICT,
+    },
+)
+class ArticleAssignmentCreateView(generics.GenericAPIView):
+    """Assign a board member to the article's open review round."""
+
+    serializer_class = AssignRequestSerializer
+
+    def post(self, request: Request, slug: str) -> Response:
+        article = article_or_404(slug)
+        serializer = AssignRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        reviewer = get_object_or_404(BoardMember, pk=data["reviewer"])
+        assignment = services.assign(
+            actor=request.user,
+            article=article,
+            reviewer=reviewer,
+            reason=data["reason"],
+            due_at=data.get("due_at"),
+            override_reason=data["override_reason"],
+        )
+        return Response(
+            AssignmentSerializer(_fresh_assignment(assignment.pk)).data, status=status.HTTP_201_CREATED
+        )
+
+
+@extend_schema(
+    tags=["workflow"],
+    request=AutoAssignRequestSerializer,
+    responses={200: AutoAssignResponseSerializer, **FORBIDDEN, **CONFLICT},
+)
+class ArticleAutoAssignView(generics.GenericAPIView):
+    """Assign the least-loaded eligible members of the article's specialty until the open round
+    has as many reviewers as approvals it needs."""
+
+    serializer_class = AutoAssignRequestSerializer
+
+    def post(self, request: Request, slug: str) -> Response:
+        article = article_or_404(slug)
+        serializer = AutoAssignRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        assignments = services.auto_assign(
+            actor=request.user, article=article, reason=serializer.validated_data["reason"]
+        )
+        fresh = selectors.assignment_details().filter(pk__in=[a.pk for a in assignments]).order_by("pk")
+        return Response({"assignments": AssignmentSerializer(fresh, many=True).data})
+
+
+# --- Assignments ---------------------------------------------------------------------------------
+
+
+class AssignmentFilter(django_filters.FilterSet):
+    state = django_filters.MultipleChoiceFilter(choices=AssignmentState.choices)
+    reviewer = django_filters.NumberFilter(field_name="reviewer_id", min_value=1, max_value=2**63 - 1)
+    article = django_filters.CharFilter(field_name="round__article__slug")
+    overdue = django_filters.BooleanFilter(method="filter_overdue", help_text="Open and past the due date.")
+
+    class Meta:
+        model = ReviewAssignment
+        fields = ["state", "reviewer", "article", "overdue"]
+
+    def filter_overdue(self, queryset: Any, name: str, value: bool) -> Any:
+        overdue = {"state__in": OPEN_ASSIGNMENT_STATES, "due_at__lt": timezone.now()}
+        return queryset.filter(**overdue) if value else queryset.exclude(**overdue)
+
+
+@extend_schema(tags=["assignments"])
+class AssignmentListView(generics.ListAPIView):
+    """Review assignments: all of them for editors, their own for a board member."""
+
+    serializer_class = AssignmentListSerializer
+    permission_classes = [IsEditorOrBoardMember]
+    filterset_class = AssignmentFilter
+    ordering_fields = ["due_at", "assigned_at", "decided_at"]
+    ordering = ["due_at", "pk"]
+    search_fields: list[str] = []
+
+    def get_queryset(self) -> Any:
+        return selectors.assignments_visible_to(self.request.user)
+
+
+class AssignmentActionView(generics.GenericAPIView):
+    """Base for a board member's step on one of their assignments. Others' assignments are not
+    found (404); an editor, who sees them all, is refused by the service (403)."""
+
+    permission_classes = [IsEditorOrBoardMember]
+
+    def get_assignment(self, pk: int) -> ReviewAssignment:
+        try:
+            return selectors.assignments_visible_to(self.request.user).get(pk=pk)
+        except ReviewAssignment.DoesNotExist:
+            raise Http404("No such assignment, or it is not yours.") from None
+
+
+@extend_schema(
+    tags=["assignments"],
+    request=DecisionRequestSerializer,
+    responses={200: AssignmentSerializer, **FORBIDDEN, **CONFLICT},
+)
+class AssignmentDecisionView(AssignmentActionView):
+    """Approve, request changes or reject the version under review (a comment is required unless
+    approving). The decision records the content hash of the exact text it was made on."""
+
+    serializer_class = DecisionRequestSerializer
+
+    def post(self, request: Request, pk: int) -> Response:
+        assignment = self.get_assignment(pk)
+        serializer = DecisionRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.decide(actor=request.user, assignment=assignment, **serializer.validated_data)
+        return Response(AssignmentSerializer(_fresh_assignment(pk)).data)
+
+
+@extend_schema(
+    tags=["assignments"],
+    request=ReasonSerializer,
+    responses={200: DeclineResponseSerializer, **FORBIDDEN, **CONFLICT},
+)
+class AssignmentDeclineView(AssignmentActionView):
+    """Decline the review, saying why; a replacement is assigned where someone eligible is free."""
+
+    serializer_class = ReasonSerializer
+
+    def post(self, request: Request, pk: int) -> Response:
+        assignment = self.get_assignment(pk)
+        serializer = ReasonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        replacements = services.decline(
+            actor=request.user, assignment=assignment, reason=serializer.validated_data["reason"]
+        )
+        fresh = selectors.assignment_details()
+        return Response(
+            {
+                "assignment": AssignmentSerializer(fresh.get(pk=pk)).data,
+                "replacements": AssignmentSerializer(
+                    fresh.filter(pk__in=[r.pk for r in replacements]).order_by("pk"), many=True
+                ).data,
+            }
+        )
+
+
+@extend_schema(
+    tags=["assignments"], request=None, responses={200: AssignmentSerializer, **FORBIDDEN, **CONFLICT}
+)
+class AssignmentAcceptView(AssignmentActionView):
+    """Confirm that you will do the review."""
+
+    serializer_class = AssignmentSerializer
+
+    def post(self, request: Request, pk: int) -> Response:
+        services.accept(actor=request.user, assignment=self.get_assignment(pk))
+        return Response(AssignmentSerializer(_fresh_assignment(pk)).data)
+
+
+# --- The board -------------------------------------------------------------------------------------
+
+
+class BoardMemberFilter(django_filters.FilterSet):
+    specialty = django_filters.CharFilter(field_name="specialties__slug")
+    is_active = django_filters.BooleanFilter()
+
+    class Meta:
+        model = BoardMember
+        fields = ["specialty", "is_active"]
+
+
+@extend_schema(tags=["board"])
+class BoardMemberListView(generics.ListAPIView):
+    """Board members with their specialties, credentials and open reviews."""
+
+    serializer_class = BoardMemberSerializer
+    filterset_class = BoardMemberFilter
+    search_fields = ["display_name"]
+    ordering_fields = ["display_name"]
+    ordering = ["display_name", "pk"]
+
+    def get_queryset(self) -> Any:
+        return selectors.board_members()
+
+
+# --- The public site -------------------------------------------------------------------------------
+
+
+def cached_response(request: Request, data: Any) -> Response:
+    """A public response with an ETag and Cache-Control; 304 when the client's copy is current."""
+    etag = '"' + hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:32] + '"'
+    headers = {"ETag": etag, "Cache-Control": f"public, max-age={settings.PUBLIC_CACHE_SECONDS}"}
+    if etag in parse_etags(request.headers.get("If-None-Match", "")):
+        return Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
+    return Response(data, headers=headers)
+
+
+@extend_schema(tags=["public"], auth=[])
+class PublicArticleListView(generics.ListAPIView):
+    """The articles the site shows, with their badge and dates."""
+
+    authentication_classes: list[Any] = []  # anonymous by design; no cookie, so caches can share it
+    permission_classes = [AllowAny]
+    serializer_class = PublicArticleListSerializer
+    filter_backends: list[Any] = []
+
+    def get_queryset(self) -> Any:
+        return selectors.public_articles()
+
+
+@extend_schema(
+    tags=["public"],
+    auth=[],
+    responses={200: PublicArticleSerializer, 304: OpenApiResponse(description="Not modified.")},
+    parameters=[OpenApiParameter("If-None-Match", str, OpenApiParameter.HEADER, required=False)],
+)
+class PublicArticleDetailView(generics.GenericAPIView):
+    """What the site shows for one article: the approved text, its badge, "Last updated", the
+    next review date, the reviewers with their credentials, the caution line while the content
+    is not (or no longer) approved, the references and the content hash."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+    serializer_class = PublicArticleSerializer
+
+    def get(self, request: Request, slug: str) -> Response:
+        page = selectors.public_page(slug)
+        if page is None:
+            raise Http404("No published article with this slug.")
+        return cached_response(request, PublicArticleSerializer(page).data)
