@@ -31,6 +31,8 @@ run: $(VENV)/.installed
 	$(BIN)/python manage.py seed_demo
 	@echo
 	@echo "  Admin (board members, editors-in-chief):  http://127.0.0.1:$(WEB_PORT)/admin/"
+	@echo "  API docs:                                 http://127.0.0.1:$(WEB_PORT)/api/docs/"
+	@echo "  Public articles:                          http://127.0.0.1:$(WEB_PORT)/api/v1/public/articles/"
 	@echo "  Logins: editor, chief, dr_oncology1, dr_oncology2, dr_cardiology"
 	@echo "  Password: $${DEMO_PASSWORD:-demo}"
 	@echo "  Web, Celery worker and beat start below; Ctrl-C stops them all."
