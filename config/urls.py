@@ -21,6 +21,8 @@ urlpatterns = [
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # Sign-in for the browsable API (session authentication)
+    path("api-auth/", include("rest_framework.urls")),
 ]
 
 handler404 = "config.api.errors.not_found"
