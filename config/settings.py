@@ -286,6 +286,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
 # Reasons are sentences written by people ("Corrected the dose in paragraph 2"); 100 characters
 # is not enough.
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+# History is a record, not an undo button: reverting from the admin would bypass the workflow.
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 # --- Editorial policy ----------------------------------------------------------------------
 

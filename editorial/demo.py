@@ -24,9 +24,10 @@ from articles.services import create_article
 from config.audit import audit
 from editorial import services
 from editorial.models import Decision, ReviewAssignment
+from editorial.roles import ensure_roles
 from reviewers.models import BoardMember, ConflictOfInterest, Specialty
 from reviewers.roles import Role
-from reviewers.services import ensure_role_groups, get_system_user
+from reviewers.services import get_system_user
 
 SEED_REASON = "Demo data (seed_demo)"
 
@@ -452,7 +453,7 @@ def _ensure_board_member(
 @transaction.atomic
 def seed_demo(*, password: str) -> SeedReport:
     report = SeedReport()
-    groups = {group.name: group for group in ensure_role_groups()}
+    groups = ensure_roles()
     users = {
         spec.username: _ensure_user(spec, password=password, groups=groups, report=report) for spec in USERS
     }

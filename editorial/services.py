@@ -316,6 +316,45 @@ def _require_in_review(article: Article, actor: AbstractBaseUser) -> None:
         )
 
 
+def _check_due_at(due_at: datetime.datetime | None, now: datetime.datetime) -> None:
+    if due_at is not None and due_at <= now:
+        raise ValidationError({"due_at": "The due date must be in the future."}, code="due_in_past")
+
+
+def _assign_eligible(
+    *,
+    actor: AbstractBaseUser,
+    article: Article,
+    round: ReviewRound,
+    reviewer: BoardMember,
+    due_at: datetime.datetime,
+    override_reason: str,
+) -> ReviewAssignment:
+    """Assign ``reviewer`` to the locked ``round`` if every eligibility rule allows it, or if the
+    only rule failed is the specialty and an editor-in-chief gave an override reason."""
+    override_reason = (override_reason or "").strip()
+    facts = eligibility.RoundFacts(round)
+    _lock_members(BoardMember.objects.filter(pk=reviewer.pk))
+    member = eligibility.members_with_load(BoardMember.objects.filter(pk=reviewer.pk), facts).get()
+    reasons = eligibility.reasons_against(member, facts)
+    if reasons:
+        if any(not reason_.overridable for reason_ in reasons) or not override_reason:
+            raise NotEligible(f"{member.display_name} cannot review this version.", reasons=reasons)
+        if not is_editor_in_chief(actor):
+            raise OverrideNotPermitted(
+                "Only an editor-in-chief can assign a member outside the article's specialty."
+            )
+    assignment = _create_assignment(
+        round=round,
+        reviewer=member,
+        assigned_by=actor,
+        due_at=due_at,
+        override_reason=override_reason if reasons else "",
+    )
+    _start_review_if_submitted(article, actor)
+    return assignment
+
+
 @transaction.atomic
 def assign(
     *,
@@ -334,33 +373,55 @@ def assign(
     """
     _require_editor(actor, "assign reviewers")
     now = timezone.now()
-    if due_at is not None and due_at <= now:
-        raise ValidationError({"due_at": "The due date must be in the future."}, code="due_in_past")
-    override_reason = (override_reason or "").strip()
+    _check_due_at(due_at, now)
     with audit(actor=actor, reason=reason):
         article = _lock_article(article.pk)
         _require_in_review(article, actor)
         round = _lock_open_round(article)
-        facts = eligibility.RoundFacts(round)
-        _lock_members(BoardMember.objects.filter(pk=reviewer.pk))
-        member = eligibility.members_with_load(BoardMember.objects.filter(pk=reviewer.pk), facts).get()
-        reasons = eligibility.reasons_against(member, facts)
-        if reasons:
-            if any(not reason_.overridable for reason_ in reasons) or not override_reason:
-                raise NotEligible(f"{member.display_name} cannot review this version.", reasons=reasons)
-            if not is_editor_in_chief(actor):
-                raise OverrideNotPermitted(
-                    "Only an editor-in-chief can assign a member outside the article's specialty."
-                )
-        assignment = _create_assignment(
+        return _assign_eligible(
+            actor=actor,
+            article=article,
             round=round,
-            reviewer=member,
-            assigned_by=actor,
+            reviewer=reviewer,
             due_at=due_at or _default_due_at(now),
-            override_reason=override_reason if reasons else "",
+            override_reason=override_reason,
         )
-        _start_review_if_submitted(article, actor)
-    return assignment
+
+
+@transaction.atomic
+def reassign(
+    *,
+    actor: AbstractBaseUser,
+    assignment: ReviewAssignment,
+    reviewer: BoardMember,
+    reason: str,
+    due_at: datetime.datetime | None = None,
+    override_reason: str = "",
+) -> ReviewAssignment:
+    """Give an open review to another member: the current assignment is cancelled and
+    ``reviewer`` is assigned in its place, under the same rules (and override) as ``assign``.
+    Both happen or neither does."""
+    _require_editor(actor, "reassign reviews")
+    now = timezone.now()
+    _check_due_at(due_at, now)
+    with audit(actor=actor, reason=reason):
+        article, current = _lock_assignment(assignment)
+        if not current.is_open:
+            raise AssignmentClosed(
+                f"This review was {current.get_state_display().lower()}; there is nothing to reassign."
+            )
+        round = _lock_open_round(article)
+        current.state = AssignmentState.CANCELLED
+        current.closed_at = now
+        current.save(update_fields=["state", "closed_at"])
+        return _assign_eligible(
+            actor=actor,
+            article=article,
+            round=round,
+            reviewer=reviewer,
+            due_at=due_at or _default_due_at(now),
+            override_reason=override_reason,
+        )
 
 
 def _open_seats(round: ReviewRound) -> int:

@@ -34,7 +34,6 @@ class BoardMemberAdmin(AuditedModelAdmin):
     ]
     list_filter = ["is_active", "specialties"]
     search_fields = ["display_name", "user__username", "user__email"]
-    autocomplete_fields = ["user"]
     filter_horizontal = ["specialties"]
     inlines = [ConflictOfInterestInline]
 

@@ -1,16 +1,11 @@
-"""Setting up the roles of the editorial process and the scheduler's account."""
+"""The scheduler's account."""
 
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, Group
+from django.contrib.auth.models import AbstractBaseUser
 
-from reviewers.roles import SYSTEM_USERNAME, Role
-
-
-def ensure_role_groups() -> list[Group]:
-    """Create the role groups that do not exist yet; safe to call any number of times."""
-    return [Group.objects.get_or_create(name=str(role))[0] for role in Role]
+from reviewers.roles import SYSTEM_USERNAME
 
 
 def get_system_user() -> AbstractBaseUser:

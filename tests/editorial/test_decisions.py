@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 
 from articles.models import ArticleStatus as S
 from editorial import services
-from editorial.exceptions import AlreadyDecided, AssignmentClosed, NotAssigned
+from editorial.exceptions import ActionNotPermitted, AlreadyDecided, AssignmentClosed, NotAssigned
 from editorial.models import AssignmentState, ReviewRound
 from tests.editorial.conftest import approve, assign, in_review, new_version, refreshed, submit
 from tests.factories import BoardMemberFactory, SpecialtyFactory
@@ -158,3 +158,44 @@ def test_a_member_who_declined_is_not_picked_again_for_the_round(article, oncolo
 def assign_first_reviewer(article, member):
     submit(article)
     return assign(article, member)
+
+
+def test_reassigning_cancels_the_review_and_assigns_the_new_member(article, specialists, chief):
+    first = assign_first_reviewer(article, specialists[0])
+
+    replacement = services.reassign(
+        actor=chief, assignment=first, reviewer=specialists[1], reason="Dr is on sick leave"
+    )
+
+    assert refreshed(first).state == AssignmentState.CANCELLED
+    assert (replacement.reviewer, replacement.state, replacement.assigned_by) == (
+        specialists[1],
+        AssignmentState.PENDING,
+        chief,
+    )
+    row = first.history.latest()
+    assert (row.state, row.history_user, row.history_change_reason) == (
+        "cancelled",
+        chief,
+        "Dr is on sick leave",
+    )
+
+
+def test_a_refused_reassignment_leaves_the_review_where_it_was(article, specialists, chief):
+    from editorial.exceptions import NotEligible
+    from reviewers.models import ConflictOfInterest
+
+    first = assign_first_reviewer(article, specialists[0])
+    ConflictOfInterest.objects.create(member=specialists[1], article=article, reason="Consultancy")
+
+    with pytest.raises(NotEligible):
+        services.reassign(actor=chief, assignment=first, reviewer=specialists[1], reason="r")
+
+    assert refreshed(first).state == AssignmentState.PENDING
+    assert not article.review_rounds.get().assignments.filter(reviewer=specialists[1]).exists()
+
+
+def test_board_members_cannot_reassign(article, specialists):
+    first = assign_first_reviewer(article, specialists[0])
+    with pytest.raises(ActionNotPermitted):
+        services.reassign(actor=specialists[0].user, assignment=first, reviewer=specialists[1], reason="r")
