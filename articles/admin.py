@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from articles.models import Article, ArticleVersion, Reference
+from articles.selectors import article_list
 from articles.services import ARTICLE_METADATA_FIELDS, update_article
 from config.admin import AuditedModelAdmin
 
@@ -26,7 +27,7 @@ class ArticleAdmin(AuditedModelAdmin):
     ]
     list_filter = ["status", "risk_level", "specialty"]
     search_fields = ["slug", "title"]
-    list_select_related = ["specialty", "current_version", "published_version"]
+    history_list_display = ["status_label", "current_version", "published_version"]
     readonly_fields = [
         "slug",
         "status",
@@ -55,6 +56,10 @@ class ArticleAdmin(AuditedModelAdmin):
         ("Record", {"fields": ["created_by", "created_at", "updated_at"]}),
     ]
 
+    def get_queryset(self, request: HttpRequest) -> Any:
+        # Version numbers, not whole versions with their text, for the list.
+        return article_list()
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         # An article is created with its first version, through the editors' API.
         return False
@@ -71,13 +76,17 @@ class ArticleAdmin(AuditedModelAdmin):
             },
         )
 
+    @admin.display(description="Status")
+    def status_label(self, record: Any) -> str:
+        return record.get_status_display()
+
     @admin.display(description="Current", ordering="current_version__number")
     def current_version_number(self, article: Article) -> Any:
-        return article.current_version.number if article.current_version else None
+        return article.current_version_number
 
     @admin.display(description="Published", ordering="published_version__number")
     def published_version_number(self, article: Article) -> Any:
-        return article.published_version.number if article.published_version else None
+        return article.published_version_number
 
 
 class ReferenceInline(admin.TabularInline):
@@ -105,6 +114,11 @@ class ArticleVersionAdmin(AuditedModelAdmin):
     fields = ["article", "number", "title", "body", "change_summary", "author", "created_at", "content_hash"]
     readonly_fields = fields
     inlines = [ReferenceInline]
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        queryset = super().get_queryset(request)
+        # The list does not show the text; the page of one version does.
+        return queryset.defer("body") if request.resolver_match.url_name.endswith("changelist") else queryset
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

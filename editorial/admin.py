@@ -1,0 +1,360 @@
+"""The board members' review desk in the Django admin, and the editors-in-chief's view of every
+review.
+
+A board member sees only their own assignments: their queue (open reviews by due date, overdue
+ones marked) and, for each, a review page with the version rendered from Markdown, its references,
+what changed since the last approved version, and one decision form. An editor-in-chief sees every
+assignment and can reassign one. Every decision and reassignment goes through editorial.services,
+which does the checking; a refusal is shown as a message.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from simple_history.admin import SimpleHistoryAdmin
+
+from articles.diff import unified_diff
+from articles.rendering import render_markdown
+from config.errors import ApplicationError
+from editorial import services
+from editorial.models import OPEN_ASSIGNMENT_STATES, Decision, ReviewAssignment, ReviewRound
+from reviewers.models import BoardMember
+from reviewers.roles import board_member_of, is_editor_in_chief
+
+admin.site.index_template = "editorial/admin/index.html"
+
+DECLINE = "decline"
+
+
+def _diff_kind(line: str) -> str:
+    if line.startswith(("---", "+++", "@@")):
+        return "header"
+    return {"+": "add", "-": "del"}.get(line[:1], "context")
+
+
+def _refusal(error: Exception) -> str:
+    """The service's refusal as one sentence for a person, with the reasons when it gave them."""
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    reasons = getattr(error, "reasons", None)
+    if reasons:
+        return f"{error} " + " ".join(reason.message for reason in reasons)
+    return str(error)
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        choices=[*Decision.choices, (DECLINE, "Decline this review")],
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        required=False,
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 5, "cols": 80}),
+        help_text="Required unless you approve: the editors act on it, and it is kept in the audit trail.",
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("decision") not in (None, Decision.APPROVE) and not data.get("comment", "").strip():
+            self.add_error("comment", "Say what must change, why you reject the text, or why you decline.")
+        return data
+
+
+class ReassignForm(forms.Form):
+    reviewer = forms.ModelChoiceField(
+        queryset=BoardMember.objects.filter(is_active=True).order_by("display_name")
+    )
+    override_reason = forms.CharField(
+        required=False,
+        max_length=2000,
+        help_text="Only if the member is outside the article's specialty: why they should review it.",
+    )
+    reason = forms.CharField(max_length=2000, help_text="Kept in the audit trail with your name.")
+
+
+class ReviewListFilter(admin.SimpleListFilter):
+    title = "reviews"
+    parameter_name = "show"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("open", "To do"), ("overdue", "Overdue"), ("closed", "Done or closed"), ("all", "All")]
+
+    def choices(self, changelist: Any) -> Any:
+        # "To do" is the default, so the queue opens on what needs doing.
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": (self.value() or "open") == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        value = self.value() or "open"
+        if value == "open":
+            return queryset.filter(state__in=OPEN_ASSIGNMENT_STATES)
+        if value == "overdue":
+            return queryset.filter(state__in=OPEN_ASSIGNMENT_STATES, due_at__lt=timezone.now())
+        if value == "closed":
+            return queryset.exclude(state__in=OPEN_ASSIGNMENT_STATES)
+        return queryset
+
+
+@admin.register(ReviewAssignment)
+class ReviewAssignmentAdmin(SimpleHistoryAdmin):
+    ordering = ["due_at", "pk"]
+    list_per_page = 50
+    search_fields = ["round__article__title", "round__article__slug"]
+    review_template = "editorial/admin/review_assignment.html"
+
+    class Media:
+        css = {"all": ["editorial/admin.css"]}
+
+    # --- Who sees what -----------------------------------------------------------------------
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ReviewAssignment]:
+        queryset = (
+            super()
+            .get_queryset(request)
+            .select_related("round__article__specialty", "reviewer", "assigned_by")
+            .annotate(
+                article_title=F("round__version__title"),
+                version_number=F("round__version__number"),
+                overdue=ExpressionWrapper(
+                    Q(state__in=OPEN_ASSIGNMENT_STATES, due_at__lt=timezone.now()),
+                    output_field=BooleanField(),
+                ),
+            )
+        )
+        if is_editor_in_chief(request.user):
+            return queryset
+        member = board_member_of(request.user)
+        if member is not None:
+            return queryset.filter(reviewer=member)
+        return queryset.none()
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self._may_use(request) and super().has_module_permission(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: ReviewAssignment | None = None) -> bool:
+        return self._may_use(request, obj) and super().has_view_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: ReviewAssignment | None = None) -> bool:
+        return self._may_use(request, obj) and super().has_change_permission(request, obj)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # reviews are assigned through the workflow (API or reassign)
+
+    def has_delete_permission(self, request: HttpRequest, obj: ReviewAssignment | None = None) -> bool:
+        return False
+
+    def _may_use(self, request: HttpRequest, obj: ReviewAssignment | None = None) -> bool:
+        if is_editor_in_chief(request.user):
+            return True
+        member = board_member_of(request.user)
+        return member is not None and (obj is None or obj.reviewer_id == member.pk)
+
+    # --- The queue ---------------------------------------------------------------------------
+
+    def get_list_display(self, request: HttpRequest) -> list[str]:
+        columns = ["article", "specialty", "risk", "version", "due", "state"]
+        if is_editor_in_chief(request.user):
+            columns[1:1] = ["reviewer"]
+        return columns
+
+    def get_list_filter(self, request: HttpRequest) -> list[Any]:
+        if is_editor_in_chief(request.user):
+            return [ReviewListFilter, "reviewer", "round__article__specialty"]
+        return [ReviewListFilter]
+
+    @admin.display(description="Article", ordering="round__version__title")
+    def article(self, assignment: ReviewAssignment) -> str:
+        return assignment.article_title
+
+    @admin.display(description="Specialty", ordering="round__article__specialty__name")
+    def specialty(self, assignment: ReviewAssignment) -> str:
+        return assignment.round.article.specialty.name
+
+    @admin.display(description="Risk", ordering="round__article__risk_level")
+    def risk(self, assignment: ReviewAssignment) -> str:
+        return assignment.round.article.get_risk_level_display()
+
+    @admin.display(description="Version", ordering="round__version__number")
+    def version(self, assignment: ReviewAssignment) -> int:
+        return assignment.version_number
+
+    @admin.display(description="Due", ordering="due_at")
+    def due(self, assignment: ReviewAssignment) -> str:
+        due = timezone.localtime(assignment.due_at).strftime("%d %b %Y")
+        if assignment.overdue:
+            return format_html(
+                '<span class="review-overdue" title="Past its due date">{} · overdue</span>', due
+            )
+        return due
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        title = "All review assignments" if is_editor_in_chief(request.user) else "Your review queue"
+        return super().changelist_view(request, {"title": title, **(extra_context or {})})
+
+    # --- The review page ---------------------------------------------------------------------
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        assignment = self.get_object(request, object_id)
+        if assignment is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_permission(request, assignment):
+            raise PermissionDenied
+        is_reviewer = assignment.reviewer.user_id == request.user.pk
+        decision_form = DecisionForm(request.POST or None) if is_reviewer and assignment.is_open else None
+        reassign_form = (
+            ReassignForm(request.POST or None)
+            if is_editor_in_chief(request.user) and not is_reviewer and assignment.is_open
+            else None
+        )
+
+        if request.method == "POST":
+            if not self.has_change_permission(request, assignment):
+                raise PermissionDenied
+            if decision_form is not None and decision_form.is_valid():
+                return self._decide(request, assignment, decision_form)
+            if reassign_form is not None and reassign_form.is_valid():
+                return self._reassign(request, assignment, reassign_form)
+            if decision_form is None and reassign_form is None:
+                messages.error(request, "This review is closed; there is nothing to decide.")
+                return HttpResponseRedirect(request.path)
+
+        context = self._review_context(request, assignment)
+        context.update(decision_form=decision_form, reassign_form=reassign_form)
+        return TemplateResponse(request, self.review_template, context)
+
+    def _decide(self, request: HttpRequest, assignment: ReviewAssignment, form: DecisionForm) -> HttpResponse:
+        decision, comment = form.cleaned_data["decision"], form.cleaned_data["comment"]
+        try:
+            if decision == DECLINE:
+                replacements = services.decline(actor=request.user, assignment=assignment, reason=comment)
+                note = f" {len(replacements)} replacement(s) assigned." if replacements else ""
+                messages.success(request, f"You declined this review.{note}")
+            else:
+                services.decide(actor=request.user, assignment=assignment, decision=decision, comment=comment)
+                messages.success(request, f"Your decision is recorded: {Decision(decision).label.lower()}.")
+        except (ApplicationError, ValidationError) as error:
+            messages.error(request, _refusal(error))
+            return HttpResponseRedirect(request.path)
+        return HttpResponseRedirect(reverse("admin:editorial_reviewassignment_changelist"))
+
+    def _reassign(
+        self, request: HttpRequest, assignment: ReviewAssignment, form: ReassignForm
+    ) -> HttpResponse:
+        try:
+            new = services.reassign(
+                actor=request.user,
+                assignment=assignment,
+                reviewer=form.cleaned_data["reviewer"],
+                reason=form.cleaned_data["reason"],
+                override_reason=form.cleaned_data["override_reason"],
+            )
+        except (ApplicationError, ValidationError) as error:
+            messages.error(request, _refusal(error))
+            return HttpResponseRedirect(request.path)
+        messages.success(request, f"Reassigned to {new.reviewer.display_name}.")
+        return HttpResponseRedirect(reverse("admin:editorial_reviewassignment_change", args=[new.pk]))
+
+    def _review_context(self, request: HttpRequest, assignment: ReviewAssignment) -> dict[str, Any]:
+        round = assignment.round
+        article = round.article
+        version = round.version
+        published = article.published_version
+        if published is None:
+            diff_note, diff = (
+                "This is the article's first review: there is no approved version to compare.",
+                "",
+            )
+        elif published.pk == version.pk:
+            diff_note, diff = "A re-review: this is the approved text, unchanged.", ""
+        else:
+            diff_note = f"Changes since version {published.number}, the last approved version."
+            diff = unified_diff(published, version)
+        return {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Review: {version.title}",
+            "assignment": assignment,
+            "article": article,
+            "version": version,
+            "body_html": mark_safe(render_markdown(version.body)),  # noqa: S308 - sanitised by nh3
+            "references": version.references.all(),
+            "diff_lines": [(_diff_kind(line), line) for line in diff.split("\n")] if diff else [],
+            "diff_note": diff_note,
+            "other_assignments": round.assignments.exclude(pk=assignment.pk).select_related("reviewer"),
+            "history_url": reverse("admin:editorial_reviewassignment_history", args=[assignment.pk]),
+        }
+
+
+class AssignmentInline(admin.TabularInline):
+    model = ReviewAssignment
+    fields = ["reviewer", "state", "decision", "comment", "decided_at", "due_at", "override_reason"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ReviewRound)
+class ReviewRoundAdmin(SimpleHistoryAdmin):
+    """Rounds are written by the workflow only: the admin shows them."""
+
+    list_display = [
+        "article",
+        "version",
+        "trigger",
+        "opened_at",
+        "closed_at",
+        "outcome",
+        "required_approvals",
+    ]
+    list_filter = ["outcome", "trigger"]
+    list_select_related = ["article", "version"]
+    search_fields = ["article__slug", "article__title"]
+    fields = [
+        "article",
+        "version",
+        "trigger",
+        "opened_by",
+        "opened_at",
+        "closed_at",
+        "outcome",
+        "required_approvals",
+    ]
+    readonly_fields = fields
+    inlines = [AssignmentInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ReviewRound]:
+        return super().get_queryset(request).defer("version__body")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

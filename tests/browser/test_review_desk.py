@@ -1,0 +1,112 @@
+"""A board member reviews in a real browser: Playwright driving Debian's Chromium against a live
+server with the demo data. The screenshots in docs/screenshots/ come from this test."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.core.management import call_command
+
+from articles.models import Article, ArticleStatus
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
+SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
+PHESGO = "phesgo-docetaxel-cycles-her2-metastatic-breast-cancer"
+PASSWORD = "browser-test-password"  # noqa: S105 - a throw-away demo password
+# A fixed start, so that the dates in the screenshots do not change from run to run.
+START = datetime.datetime(2026, 11, 25, 9, 0, tzinfo=datetime.UTC)
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        CHROMIUM is None and os.environ.get("REQUIRE_SERVICES") != "1",
+        reason="needs Chromium (apt-get install chromium; `make test` installs it where it can)",
+    ),
+]
+
+
+@pytest.fixture
+def page(monkeypatch):
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the test makes
+    # around it are ordinary synchronous ones.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        yield context.new_page()
+        context.close()
+        browser.close()
+
+
+def sign_in(page, base_url, username):
+    page.goto(f"{base_url}/admin/login/?next=/admin/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_selector("#content")
+
+
+def test_a_board_member_approves_the_phesgo_revision_in_the_browser(page, live_server, settings):
+    settings.DEMO_PASSWORD = PASSWORD
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with time_machine.travel(START, tick=True):
+        call_command("seed_demo", verbosity=0)
+        base = live_server.url
+
+        sign_in(page, base, "dr_oncology1")
+        summary = page.inner_text("#review-summary")
+        assert "2 pending" in summary and "1 overdue" in summary
+
+        page.click("#review-summary a")
+        page.wait_for_selector("#result_list")
+        rows = page.locator("#result_list tbody tr")
+        assert rows.count() == 2
+        assert "overdue" in page.inner_text("#result_list")
+        page.screenshot(path=str(SCREENSHOTS / "review-queue.png"), full_page=True)
+
+        page.click("text=How many cycles of Phesgo")
+        page.wait_for_selector("#review-diff")
+        diff = page.inner_text("#review-diff")
+        assert "+- HER2-targeted drugs can weaken the heart." in diff
+        assert "at least six cycles" in page.inner_text("#review-text")
+        assert page.locator("#review-text script").count() == 0
+        page.screenshot(path=str(SCREENSHOTS / "review-page.png"), full_page=True)
+
+        page.check("input[name=decision][value=approve]")
+        page.fill("#id_comment", "Checked against the ESMO guideline; the cardiac advice is right.")
+        page.click("input[name=_decide]")
+        page.wait_for_selector(".messagelist")
+        assert "Your decision is recorded: approve." in page.inner_text(".messagelist")
+        assert "How many cycles of Phesgo" not in page.inner_text("#content")  # no longer to do
+
+        article = Article.objects.get(slug=PHESGO)
+        assert (article.status, article.published_version.number) == (ArticleStatus.APPROVED, 2)
+
+        page.click("#logout-form button")
+        page.wait_for_selector("text=Log in again")
+        sign_in(page, base, "chief")
+        page.goto(f"{base}/admin/articles/article/{article.pk}/change/")
+        assert "Approved" in page.inner_text(".field-status")
+        page.goto(f"{base}/admin/articles/article/{article.pk}/history/")
+        history = page.inner_text("#change-history")
+        assert "Approved by Dr Olivia Okafor, Dr Oskar Lindqvist (2 of 2 approvals)" in history
+        assert "dr_oncology1" in history
