@@ -12,6 +12,7 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.core.management import call_command
+from django.db import connections
 
 from articles.models import Article, ArticleStatus
 
@@ -55,6 +56,9 @@ def page(monkeypatch):
         yield context.new_page()
         context.close()
         browser.close()
+        # While Playwright's event loop runs, Django keeps this thread's database connection in
+        # a separate (per-context) slot; close it here, or it outlives the test database.
+        connections.close_all()
 
 
 def sign_in(page, base_url, username):
