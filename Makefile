@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 WEB_PORT ?= 8000
 export WEB_PORT
 
-.PHONY: run test lint migrations-check state-machine bench install install-dev chromium clean
+.PHONY: run test lint migrations-check state-machine bench bench-staleness install install-dev chromium clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -74,6 +74,11 @@ state-machine: $(VENV)/.installed-dev
 bench: export DEBUG ?= 1
 bench: $(VENV)/.installed
 	$(BIN)/python manage.py bench_review_cycle --cycles 500
+
+# The staleness sweep against a per-row loop, bulk_update_with_history and a bare UPDATE.
+bench-staleness: export DEBUG ?= 1
+bench-staleness: $(VENV)/.installed
+	$(BIN)/python manage.py bench_staleness --articles 100000 --due-fraction 0.1
 
 clean:
 	rm -rf $(VENV) var

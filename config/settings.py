@@ -266,7 +266,24 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(_control_dir),
         "store_processed": False,
     }
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # A web request that queues a notification must not hang on an unreachable broker: it
+        # gives up after this many seconds per attempt and the reminder sweep catches up.
+        "socket_connect_timeout": env_int("CELERY_BROKER_CONNECT_TIMEOUT", default=3, minimum=1),
+        # A task taken by a worker that then vanished (host lost, kill -9) goes back on the queue
+        # after this many seconds; it must exceed the longest task (CELERY_TASK_TIME_LIMIT).
+        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", default=3600, minimum=60),
+    }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Queuing from a web request retries briefly, then gives up (the sweeps derive what is owed from
+# the database, so nothing is lost).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or None
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -279,7 +296,35 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", default=240, minimum=1)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", default=300, minimum=1)
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+
+# Scheduled work (DESIGN section 5). Beat runs once; the tasks are safe to run twice anyway.
+REMINDERS_EVERY_MINUTES = env_int("REMINDERS_EVERY_MINUTES", default=15, minimum=1)
+STALENESS_SWEEP_EVERY_HOURS = env_int("STALENESS_SWEEP_EVERY_HOURS", default=24, minimum=1)
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "send-review-reminders": {
+        "task": "editorial.tasks.send_review_reminders",
+        "schedule": datetime.timedelta(minutes=REMINDERS_EVERY_MINUTES),
+        # A run still queued when the next is due is dropped: the next one sends the same.
+        "options": {"expires": REMINDERS_EVERY_MINUTES * 60},
+    },
+    "mark-stale-articles": {
+        "task": "editorial.tasks.mark_stale_articles",
+        "schedule": datetime.timedelta(hours=STALENESS_SWEEP_EVERY_HOURS),
+        "options": {"expires": STALENESS_SWEEP_EVERY_HOURS * 3600},
+    },
+}
+
+# Reminders: "due soon" this many hours before a review's due date (once); "overdue" once a day
+# from the due date on; an escalation to the editors-in-chief once a review is this many days late.
+REVIEW_DUE_SOON_HOURS = env_int("REVIEW_DUE_SOON_HOURS", default=48, minimum=1)
+REVIEW_ESCALATE_AFTER_DAYS = env_int("REVIEW_ESCALATE_AFTER_DAYS", default=3, minimum=1)
+# How far back the sweep looks for assignments, cancellations and decisions whose notification
+# never went out (the broker was down); older ones are not announced late.
+NOTIFICATION_CATCH_UP_DAYS = env_int("NOTIFICATION_CATCH_UP_DAYS", default=7, minimum=1)
+# The staleness sweep expires due approvals this many articles per statement, and opens at most
+# this many re-reviews per task run (a larger backlog continues in a follow-up run).
+STALENESS_BATCH_SIZE = env_int("STALENESS_BATCH_SIZE", default=5000, minimum=1)
+STALENESS_RE_REVIEWS_PER_RUN = env_int("STALENESS_RE_REVIEWS_PER_RUN", default=500, minimum=1)
 
 # --- History -------------------------------------------------------------------------------
 

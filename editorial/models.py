@@ -157,19 +157,28 @@ class ReviewAssignment(models.Model):
 
 
 class ReminderKind(models.TextChoices):
+    # Reminders, sent by the periodic sweep.
     DUE_SOON = "due_soon", "Due soon"
     OVERDUE = "overdue", "Overdue"
     ESCALATION = "escalation", "Escalated to the editors-in-chief"
+    # Notifications of workflow steps, queued when the step commits and caught up by the sweep.
+    ASSIGNED = "assigned", "Review assigned"
+    CANCELLED = "cancelled", "Review cancelled"
+    DECIDED = "decided", "Decision made"
+
+
+ONCE = "once"
 
 
 class ReminderLog(models.Model):
-    """One row per reminder sent; the unique key makes each reminder go out once, however often
-    or however concurrently the reminder task runs."""
+    """One row per email the system sends about an assignment (a reminder or a notification);
+    the unique key makes each go out once, however often or however concurrently the sending
+    task runs."""
 
     assignment = models.ForeignKey(ReviewAssignment, on_delete=models.PROTECT, related_name="reminders")
     kind = models.CharField(max_length=20, choices=ReminderKind.choices)
     period_key = models.CharField(
-        max_length=32, help_text='"once" for one-off reminders, the date for daily ones.'
+        max_length=32, help_text='"once" for one-off emails, the UTC date for daily ones.'
     )
     sent_at = models.DateTimeField(default=timezone.now)
 

@@ -10,6 +10,9 @@ approvals arriving at once give one approval, and an approval racing a withdrawa
 other, never a mixture. Status moves go through the django-fsm-2 transitions declared on
 ``Article``, which hold the allowed sources, conditions and role permissions.
 
+Reviewers and editors are told of the assignments, cancellations and decisions a step makes by
+email, queued only once it commits (``editorial.notifications``).
+
 Refusals raise the errors of ``editorial.exceptions`` (or Django's ``ValidationError`` for bad
 field values) before anything is written.
 """
@@ -33,7 +36,7 @@ from articles.models import Article, ArticleStatus, ArticleVersion, RiskLevel
 from articles.selectors import allowed_actions
 from articles.services import ReferenceInput, append_version
 from config.audit import audit, current_audit
-from editorial import eligibility
+from editorial import eligibility, notifications
 from editorial.exceptions import (
     ActionNotPermitted,
     AlreadyDecided,
@@ -198,6 +201,7 @@ def _close_round(round: ReviewRound, outcome: RoundOutcome, now: datetime.dateti
         assignment.state = AssignmentState.CANCELLED
         assignment.closed_at = now
         assignment.save(update_fields=["state", "closed_at"])
+    notifications.notify(*cancelled)
     return cancelled
 
 
@@ -291,7 +295,7 @@ def _create_assignment(
     due_at: datetime.datetime,
     override_reason: str = "",
 ) -> ReviewAssignment:
-    return ReviewAssignment.objects.create(
+    assignment = ReviewAssignment.objects.create(
         round=round,
         reviewer=reviewer,
         assigned_by=assigned_by,
@@ -299,6 +303,8 @@ def _create_assignment(
         due_at=due_at,
         override_reason=override_reason,
     )
+    notifications.notify(assignment)
+    return assignment
 
 
 def _start_review_if_submitted(article: Article, actor: AbstractBaseUser) -> None:
@@ -414,6 +420,7 @@ def reassign(
         current.state = AssignmentState.CANCELLED
         current.closed_at = now
         current.save(update_fields=["state", "closed_at"])
+        notifications.notify(current)
         return _assign_eligible(
             actor=actor,
             article=article,
@@ -461,6 +468,7 @@ def _fill_open_seats(
     )
     if assignments:
         _start_review_if_submitted(article, actor)
+        notifications.notify(*assignments)
     return assignments
 
 
@@ -593,6 +601,7 @@ def decide(
         assignment.save(
             update_fields=["state", "decision", "comment", "decided_content_hash", "decided_at", "closed_at"]
         )
+        notifications.notify(assignment)
 
         if decision == Decision.APPROVE:
             # Only an approval that can complete the quorum needs the full check.

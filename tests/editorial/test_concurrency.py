@@ -2,42 +2,17 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 
 from articles.models import ArticleStatus as S
 from editorial import services
 from editorial.exceptions import WorkflowError
 from editorial.models import AssignmentState, ReviewRound, RoundOutcome
 from tests.editorial.conftest import in_review, refreshed
+from tests.helpers import run_at_once
 from tests.markers import requires_postgres
 
 pytestmark = [requires_postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_at_once(*steps):
-    """Run each step in its own thread and connection, released together; returns what each
-    returned or raised."""
-    barrier = threading.Barrier(len(steps))
-    results: list[object] = [None] * len(steps)
-
-    def run(index, step):
-        try:
-            barrier.wait()
-            results[index] = step()
-        except BaseException as error:  # returned to the test, which asserts on it
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, step)) for i, step in enumerate(steps)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def approval_rows(article):

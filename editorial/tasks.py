@@ -1,0 +1,73 @@
+"""Scheduled and queued work: thin edges that call a service, log one line and return counts.
+
+Every task is idempotent (the services derive what is owed from the database and guard each
+effect with a database constraint or row lock), acknowledged only once it has finished
+(``acks_late``), and retried with exponential backoff and jitter when the database or the broker
+fails in a way that may pass.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from celery import shared_task
+from django.db import InterfaceError as DatabaseInterfaceError
+from django.db import OperationalError as DatabaseOperationalError
+from kombu.exceptions import OperationalError as BrokerOperationalError
+
+from editorial import reminders, staleness
+
+logger = logging.getLogger(__name__)
+
+TRANSIENT_ERRORS = (DatabaseOperationalError, DatabaseInterfaceError, BrokerOperationalError)
+
+_RETRYING = {
+    "acks_late": True,
+    "autoretry_for": TRANSIENT_ERRORS,
+    "retry_backoff": 2,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+    "max_retries": 5,
+}
+
+
+def _run(name: str, service: Callable[[], dict[str, int]]) -> dict[str, int]:
+    started = time.monotonic()
+    counts = service()
+    seconds = time.monotonic() - started
+    logger.info(
+        "task=%s seconds=%.3f %s",
+        name,
+        seconds,
+        " ".join(f"{key}={value}" for key, value in counts.items()),
+        extra={"task": name, "counts": counts, "seconds": seconds},
+    )
+    return counts
+
+
+@shared_task(**_RETRYING)
+def send_review_reminders() -> dict[str, int]:
+    """Send every notification and reminder owed now (beat: every REMINDERS_EVERY_MINUTES)."""
+    return _run("send_review_reminders", reminders.send_review_reminders)
+
+
+@shared_task(**_RETRYING)
+def deliver_notifications(assignment_ids: list[int]) -> dict[str, int]:
+    """Send the notifications owed for these assignments (queued when a workflow step commits)."""
+    return _run(
+        "deliver_notifications",
+        lambda: reminders.send_notifications(assignment_ids=[int(pk) for pk in assignment_ids]),
+    )
+
+
+@shared_task(**_RETRYING)
+def mark_stale_articles() -> dict[str, int]:
+    """Expire the approvals whose review date has passed and open their re-reviews (beat: every
+    STALENESS_SWEEP_EVERY_HOURS). A backlog larger than STALENESS_RE_REVIEWS_PER_RUN continues in
+    a follow-up run queued at once, so no single run approaches the task time limit."""
+    counts = _run("mark_stale_articles", staleness.mark_stale_articles)
+    if counts["re_reviews_remaining"] and counts["re_reviews_opened"]:
+        mark_stale_articles.delay()
+    return counts

@@ -1,0 +1,257 @@
+"""Emails about workflow steps: queued once the step commits; the sweep sends what never got queued."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+
+import pytest
+import time_machine
+from django.db import transaction
+from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
+
+from editorial import services, staleness, tasks
+from editorial.exceptions import NotEligible
+from editorial.models import ReminderLog, ReviewAssignment, RoundTrigger
+from editorial.reminders import send_notifications, send_review_reminders
+from reviewers.models import ConflictOfInterest
+from tests.editorial.conftest import approve, assign, in_review, submit
+from tests.editorial.scheduling import approved_long_ago
+from tests.factories import ArticleFactory, EditorFactory
+from tests.helpers import client_for
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def queued(monkeypatch):
+    """Stands in for the broker and a worker: what is queued runs at once, in this process, and
+    is recorded."""
+    calls = []
+
+    def delay(assignment_ids):
+        calls.append(assignment_ids)
+        return tasks.deliver_notifications(assignment_ids)
+
+    monkeypatch.setattr(tasks.deliver_notifications, "delay", delay)
+    return calls
+
+
+@pytest.fixture
+def broker_down(monkeypatch):
+    def delay(assignment_ids):
+        raise BrokerError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(tasks.deliver_notifications, "delay", delay)
+
+
+def subjects(outbox):
+    return [email.subject for email in outbox]
+
+
+def test_the_reviewer_is_emailed_once_the_assignment_commits(
+    article, board_member, queued, mailoutbox, django_capture_on_commit_callbacks
+):
+    submit(article)
+    with django_capture_on_commit_callbacks(execute=True):
+        assignment = assign(article, board_member)
+
+    assert queued == [[assignment.pk]]
+    (email,) = mailoutbox
+    assert email.to == [board_member.user.email]
+    assert email.subject == f"Review requested: {article.title} (version 1)"
+    assert f"Dear {board_member.display_name}," in email.body
+    assert f"Please decide by {assignment.due_at:%A %-d %B %Y, %H:%M} UTC" in email.body
+
+
+def test_nothing_is_queued_for_a_step_that_fails_or_rolls_back(
+    article, board_member, queued, mailoutbox, django_capture_on_commit_callbacks
+):
+    submit(article)
+    ConflictOfInterest.objects.create(member=board_member, article=article, reason="Speaker fees")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with pytest.raises(NotEligible):
+            assign(article, board_member)
+        ConflictOfInterest.objects.all().delete()
+        with pytest.raises(RuntimeError), transaction.atomic():
+            assign(article, board_member)
+            raise RuntimeError("the request failed after the step")
+
+    assert (callbacks, queued, mailoutbox) == ([], [], [])
+
+
+def test_auto_assign_emails_each_reviewer_it_picks(
+    high_risk_article, specialists, editor, queued, mailoutbox, django_capture_on_commit_callbacks
+):
+    submit(high_risk_article)
+    with django_capture_on_commit_callbacks(execute=True):
+        picked = services.auto_assign(actor=editor, article=high_risk_article, reason="Pick two")
+
+    assert sorted(email.to[0] for email in mailoutbox) == sorted(a.reviewer.user.email for a in picked)
+    assert len(mailoutbox) == 2
+
+
+def test_a_withdrawal_tells_the_reviewer_the_review_is_off(
+    article, board_member, editor, queued, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        in_review(article, board_member)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.withdraw(actor=editor, article=article, reason="Needs more work")
+
+    assert subjects(mailoutbox) == [
+        f"Review requested: {article.title} (version 1)",
+        f"Review no longer needed: {article.title} (version 1)",
+    ]
+    assert "cancelled: the editors withdrew the article from review." in mailoutbox[1].body
+
+
+def test_a_reviewer_never_told_of_an_assignment_is_not_told_of_its_cancellation(
+    article, board_member, editor, queued, mailoutbox, django_capture_on_commit_callbacks
+):
+    in_review(article, board_member)  # its notification never went out
+    with django_capture_on_commit_callbacks(execute=True):
+        services.withdraw(actor=editor, article=article, reason="Needs more work")
+
+    assert len(queued) == 1
+    assert mailoutbox == []
+    assert send_review_reminders()["cancelled"] == 0
+
+
+def test_a_decision_is_emailed_to_the_articles_author_and_whoever_submitted_it(
+    high_risk_article, specialists, queued, mailoutbox, django_capture_on_commit_callbacks
+):
+    author, submitter = high_risk_article.created_by, EditorFactory()
+    services.submit(actor=submitter, article=high_risk_article, reason="Ready")
+    first, second = (assign(high_risk_article, member, actor=submitter) for member in specialists[:2])
+    send_review_reminders()  # both reviewers are told of their assignments
+    mailoutbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.decide(
+            actor=first.reviewer.user,
+            assignment=first,
+            decision="request_changes",
+            comment="Cite the 2024 guideline.",
+        )
+
+    decision, cancellation = sorted(mailoutbox, key=lambda email: email.subject)
+    assert decision.to == [author.email, submitter.email]
+    assert decision.subject == (
+        f"Changes requested: {high_risk_article.title} (version 1), by {first.reviewer.display_name}"
+    )
+    assert "Cite the 2024 guideline." in decision.body
+    assert "The article's status is now: changes requested." in decision.body
+    assert cancellation.to == [second.reviewer.user.email]
+    assert "another reviewer requested changes, which closed the review round" in cancellation.body
+
+
+def test_reassigning_tells_the_old_reviewer_it_is_off_and_the_new_one_it_is_theirs(
+    article, specialists, chief, queued, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        (assignment,) = in_review(article, specialists[0])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.reassign(actor=chief, assignment=assignment, reviewer=specialists[1], reason="Away")
+
+    assert [(email.to[0], email.subject.split(":")[0]) for email in mailoutbox] == [
+        (specialists[0].user.email, "Review requested"),
+        (specialists[0].user.email, "Review no longer needed"),
+        (specialists[1].user.email, "Review requested"),
+    ]
+    assert "the review was given to another member" in mailoutbox[1].body
+
+
+def test_with_the_broker_down_the_request_succeeds_and_the_sweep_sends_the_email(
+    world, broker_down, mailoutbox, django_capture_on_commit_callbacks, caplog
+):
+    submit(world.article)
+    member = world.members[0]
+
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        caplog.at_level(logging.WARNING, logger="editorial.notifications"),
+    ):
+        response = client_for(world.editor).post(
+            "/api/v1/articles/phesgo/assignments/", {"reviewer": member.pk}, format="json"
+        )
+
+    assert response.status_code == 201
+    assert f"event=notification_not_queued assignments={response.json()['id']}" in caplog.text
+    assert mailoutbox == []
+
+    assert send_review_reminders()["assigned"] == 1
+    assert send_review_reminders()["assigned"] == 0
+    (email,) = mailoutbox
+    assert (email.to, email.subject) == (
+        [member.user.email],
+        f"Review requested: {world.article.title} (version 1)",
+    )
+
+
+def test_an_unexpected_error_while_queuing_does_not_fail_the_request(
+    world, monkeypatch, django_capture_on_commit_callbacks, caplog
+):
+    def delay(assignment_ids):
+        raise RuntimeError("something no one expected")
+
+    monkeypatch.setattr(tasks.deliver_notifications, "delay", delay)
+    submit(world.article)
+
+    with django_capture_on_commit_callbacks(execute=True), caplog.at_level(logging.ERROR):
+        response = client_for(world.editor).post(
+            "/api/v1/articles/phesgo/assignments/", {"reviewer": world.members[0].pk}, format="json"
+        )
+
+    assert response.status_code == 201
+    assert "something no one expected" in caplog.text
+
+
+def test_the_fast_path_sends_only_what_the_given_assignments_are_owed(
+    article, oncology, board_member, editor
+):
+    other = ArticleFactory(specialty=oncology, actor=editor)
+    (mine,) = in_review(article, board_member)
+    in_review(other, board_member)
+
+    counts = send_notifications(assignment_ids=[mine.pk])
+
+    assert counts["assigned"] == 1
+    assert list(ReminderLog.objects.values_list("assignment_id", "kind")) == [(mine.pk, "assigned")]
+
+
+def test_steps_older_than_the_catch_up_window_are_not_announced_late(article, board_member, mailoutbox):
+    with time_machine.travel(timezone.now() - datetime.timedelta(days=8)):
+        in_review(article, board_member)
+    recent = ArticleFactory(specialty=article.specialty, actor=article.created_by)
+    with time_machine.travel(timezone.now() - datetime.timedelta(days=6)):
+        in_review(recent, board_member)
+
+    counts = send_review_reminders()
+
+    assert counts["assigned"] == 1
+    assert subjects(mailoutbox)[0] == f"Review requested: {recent.title} (version 1)"
+
+
+def test_a_decision_on_a_re_review_goes_to_the_author_and_not_to_the_scheduler(
+    oncology, editor, board_member, mailoutbox, caplog
+):
+    article = approved_long_ago(ArticleFactory(specialty=oncology, actor=editor), board_member)
+    staleness.mark_stale_articles()
+    assignment = ReviewAssignment.objects.get(round__trigger=RoundTrigger.RE_REVIEW)
+    send_review_reminders()
+    mailoutbox.clear()
+    approve(assignment)
+
+    with caplog.at_level(logging.WARNING, logger="editorial.reminders"):
+        counts = send_review_reminders()
+
+    assert (counts["decided"], counts["no_recipient"]) == (1, 0)
+    (email,) = mailoutbox
+    assert (email.to, email.subject) == (
+        [editor.email],
+        f"Approved: {article.title} (version 1), by {board_member.display_name}",
+    )
+    assert "The article's status is now: approved." in email.body
+    assert "email_recipient_skipped" not in caplog.text
