@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
@@ -57,8 +58,8 @@ from editorial.models import (
     RoundOutcome,
     RoundTrigger,
 )
-from reviewers.models import BoardMember
-from reviewers.roles import board_member_of, is_editor, is_editor_in_chief, is_system_user
+from reviewers.models import BoardMember, ConflictOfInterest
+from reviewers.roles import Role, is_editor, is_editor_in_chief, is_system_user
 from reviewers.services import get_system_user
 
 if TYPE_CHECKING:
@@ -122,7 +123,17 @@ def _lock_assignment(assignment: ReviewAssignment | int) -> tuple[Article, Revie
                     .values("count")
                 ),
                 0,
-            )
+            ),
+            # Read with the assignment so that the usual checks cost no query of their own: is
+            # the reviewer still a board member, and have they declared any conflict in force?
+            reviewer_holds_role=Exists(
+                get_user_model().groups.through.objects.filter(
+                    user_id=OuterRef("reviewer__user_id"), group__name=Role.BOARD_MEMBER
+                )
+            ),
+            reviewer_has_conflicts=Exists(
+                ConflictOfInterest.objects.in_force().filter(member_id=OuterRef("reviewer_id"))
+            ),
         )
         .get(pk=pk)
     )
@@ -496,8 +507,10 @@ def auto_assign(*, actor: AbstractBaseUser, article: Article, reason: str) -> li
 
 
 def _require_own_open_assignment(actor: AbstractBaseUser, assignment: ReviewAssignment) -> None:
-    member = board_member_of(actor)
-    if member is None or member.pk != assignment.reviewer_id:
+    """The actor must be the assigned reviewer, still an active board member (``assignment``
+    comes from ``_lock_assignment``), and the review still open."""
+    is_reviewer = actor.is_authenticated and actor.pk == assignment.reviewer.user_id
+    if not (is_reviewer and actor.is_active and assignment.reviewer_holds_role):
         raise NotAssigned("This review is assigned to another board member.")
     if assignment.state == AssignmentState.COMPLETED:
         raise AlreadyDecided(
@@ -585,7 +598,11 @@ def decide(
         broken = eligibility.integrity_reasons(
             member,
             facts,
-            conflicts_in_force=list(member.conflicts_of_interest.in_force(on=facts.today)),
+            conflicts_in_force=(
+                list(member.conflicts_of_interest.in_force(on=facts.today))
+                if assignment.reviewer_has_conflicts
+                else []
+            ),
             include_authorship=False,
         )
         if broken:

@@ -92,6 +92,29 @@ def test_only_the_assigned_member_decides(article, specialists, editor, chief):
     assert refreshed(article).status == S.UNDER_REVIEW
 
 
+def test_a_reviewer_who_has_left_the_board_can_no_longer_accept_or_decide(article, specialists):
+    (assignment,) = in_review(article, specialists[0])
+    reviewer = specialists[0].user
+    reviewer.groups.clear()  # the board-member role withdrawn after the assignment was made
+
+    for step in (services.accept, lambda **kw: services.decide(decision="approve", **kw)):
+        with pytest.raises(NotAssigned):
+            step(actor=reviewer, assignment=assignment)
+    assert refreshed(assignment).state == AssignmentState.PENDING
+    assert refreshed(article).status == S.UNDER_REVIEW
+
+
+def test_a_deactivated_reviewer_cannot_decide(article, specialists):
+    (assignment,) = in_review(article, specialists[0])
+    reviewer = specialists[0].user
+    reviewer.is_active = False
+    reviewer.save(update_fields=["is_active"])
+
+    with pytest.raises(NotAssigned):
+        services.decide(actor=reviewer, assignment=assignment, decision="approve")
+    assert refreshed(article).status == S.UNDER_REVIEW
+
+
 def test_a_cancelled_review_cannot_be_decided(article, specialists):
     (assignment,) = in_review(article, specialists[0])
     new_version(article)
