@@ -17,7 +17,8 @@ from django.db import connections
 from articles.models import Article, ArticleStatus
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
-SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
+# The screenshots in the README; rewritten only when asked, so that a test run leaves the tree clean.
+DOCS_SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
 PHESGO = "phesgo-docetaxel-cycles-her2-metastatic-breast-cancer"
 PASSWORD = "browser-test-password"  # noqa: S105 - a throw-away demo password
 # A fixed start, so that the dates in the screenshots do not change from run to run.
@@ -69,9 +70,10 @@ def sign_in(page, base_url, username):
     page.wait_for_selector("#content")
 
 
-def test_a_board_member_approves_the_phesgo_revision_in_the_browser(page, live_server, settings):
+def test_a_board_member_approves_the_phesgo_revision_in_the_browser(page, live_server, settings, tmp_path):
     settings.DEMO_PASSWORD = PASSWORD
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    screenshots = DOCS_SCREENSHOTS if os.environ.get("UPDATE_SCREENSHOTS") == "1" else tmp_path
+    screenshots.mkdir(parents=True, exist_ok=True)
     with time_machine.travel(START, tick=True):
         call_command("seed_demo", verbosity=0)
         base = live_server.url
@@ -85,7 +87,7 @@ def test_a_board_member_approves_the_phesgo_revision_in_the_browser(page, live_s
         rows = page.locator("#result_list tbody tr")
         assert rows.count() == 2
         assert "overdue" in page.inner_text("#result_list")
-        page.screenshot(path=str(SCREENSHOTS / "review-queue.png"), full_page=True)
+        page.screenshot(path=str(screenshots / "review-queue.png"), full_page=True)
 
         page.click("text=How many cycles of Phesgo")
         page.wait_for_selector("#review-diff")
@@ -93,7 +95,7 @@ def test_a_board_member_approves_the_phesgo_revision_in_the_browser(page, live_s
         assert "+- HER2-targeted drugs can weaken the heart." in diff
         assert "at least six cycles" in page.inner_text("#review-text")
         assert page.locator("#review-text script").count() == 0
-        page.screenshot(path=str(SCREENSHOTS / "review-page.png"), full_page=True)
+        page.screenshot(path=str(screenshots / "review-page.png"), full_page=True)
 
         page.check("input[name=decision][value=approve]")
         page.fill("#id_comment", "Checked against the ESMO guideline; the cardiac advice is right.")
