@@ -36,6 +36,7 @@ from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, QuerySet
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from config.audit import audit
@@ -322,4 +323,12 @@ def _context(assignment: ReviewAssignment, *, now: datetime.datetime) -> dict[st
         "decision": _DECISIONS.get(assignment.decision, assignment.get_decision_display()),
         "is_re_review": round.trigger == RoundTrigger.RE_REVIEW,
         "status": round.article.get_status_display(),
+        "review_url": _review_url(assignment),
     }
+
+
+def _review_url(assignment: ReviewAssignment) -> str:
+    """The review page in the review desk, which the reviewer and the editors-in-chief can open."""
+    if not settings.SITE_URL:
+        return ""
+    return settings.SITE_URL + reverse("admin:editorial_reviewassignment_change", args=[assignment.pk])

@@ -51,8 +51,9 @@ def subjects(outbox):
 
 
 def test_the_reviewer_is_emailed_once_the_assignment_commits(
-    article, board_member, queued, mailoutbox, django_capture_on_commit_callbacks
+    article, board_member, queued, mailoutbox, django_capture_on_commit_callbacks, settings
 ):
+    settings.SITE_URL = "https://review.example.org"
     submit(article)
     with django_capture_on_commit_callbacks(execute=True):
         assignment = assign(article, board_member)
@@ -63,6 +64,8 @@ def test_the_reviewer_is_emailed_once_the_assignment_commits(
     assert email.subject == f"Review requested: {article.title} (version 1)"
     assert f"Dear {board_member.display_name}," in email.body
     assert f"Please decide by {assignment.due_at:%A %-d %B %Y, %H:%M} UTC" in email.body
+    review_page = f"https://review.example.org/admin/editorial/reviewassignment/{assignment.pk}/change/"
+    assert f"Open the review: {review_page}" in email.body
 
 
 def test_nothing_is_queued_for_a_step_that_fails_or_rolls_back(

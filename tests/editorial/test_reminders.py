@@ -209,6 +209,28 @@ class TestDelivery:
         assert send_review_reminders()["overdue"] == 1
         assert len(mailoutbox) == 1
 
+    @override_settings(SITE_URL="https://review.example.org")
+    def test_reminders_link_to_the_review_page_in_the_review_desk(self, clock, review, mailoutbox, client):
+        ChiefFactory()
+        clock.move_to(review.due_at + 3 * DAY + HOUR)
+        send_review_reminders()
+
+        link = f"https://review.example.org/admin/editorial/reviewassignment/{review.pk}/change/"
+        assert {email.subject.split(":")[0] for email in mailoutbox} == {"Review overdue", "Escalation"}
+        assert all(f"Open the review: {link}" in email.body for email in mailoutbox)
+        client.force_login(review.reviewer.user)
+        page = client.get(link.removeprefix("https://review.example.org"))
+        assert page.status_code == 200
+        assert review.round.article.title in page.content.decode()
+
+    @override_settings(SITE_URL="")
+    def test_without_a_site_url_the_emails_carry_no_link(self, clock, review, mailoutbox):
+        clock.move_to(review.due_at + HOUR)
+        send_review_reminders()
+        (email,) = mailoutbox
+        assert "Open the review" not in email.body
+        assert "in the review desk" in email.body
+
 
 @requires_postgres
 @pytest.mark.django_db(transaction=True)
