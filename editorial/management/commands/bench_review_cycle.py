@@ -35,3 +35,6 @@ class Command(BaseCommand):
             f"ms per cycle       median {result.median_ms:.1f}, p95 {result.percentile_ms(0.95):.1f}"
         )
         self.stdout.write(f"queries per cycle  {result.queries_per_cycle:.1f}")
+        self.stdout.write(
+            f"notifications      {result.notifications_per_cycle:.1f} per cycle, held back (not queued)"
+        )
