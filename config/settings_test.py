@@ -1,11 +1,16 @@
 """Test settings: the real settings with a throw-away secret, fast password hashing and the
 broker's files (when the default filesystem broker is used) in a temporary folder."""
 
+import atexit
 import os
+import shutil
 import tempfile
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-never-used-outside-the-test-suite")
-os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="editorial-test-"))
+if "VAR_DIR" not in os.environ:
+    # Set in the environment, so that worker processes the tests start share the folder.
+    os.environ["VAR_DIR"] = tempfile.mkdtemp(prefix="editorial-test-")
+    atexit.register(shutil.rmtree, os.environ["VAR_DIR"], ignore_errors=True)
 
 from config.settings import *  # noqa: E402, F403
 
