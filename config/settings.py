@@ -253,7 +253,8 @@ PUBLIC_OVERDUE_TEXT = env_str(
 
 # --- Celery --------------------------------------------------------------------------------
 
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or "filesystem://"
+# The host part means nothing to the filesystem transport; kombu warns at start-up without one.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or "filesystem://localhost//"
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # One folder serves as both mailbox ends, so web, worker and beat see the same queue.

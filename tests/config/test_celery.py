@@ -111,3 +111,4 @@ def test_a_worker_starts_on_the_broker(broker, tmp_path):
         worker.wait(timeout=30)
     expected = "filesystem://" if broker == "filesystem://" else "redis://"
     assert expected in log
+    assert "No hostname was supplied" not in log

@@ -50,7 +50,8 @@ def test_debug_is_off_unless_the_environment_turns_it_on(tmp_path):
 def test_debug_runs_use_a_development_key_and_the_zero_set_up_defaults(tmp_path):
     result = run_with(tmp_path, DEBUG="1")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["True", "django.db.backends.sqlite3", "filesystem://", "UTC", "True"]
+    defaults = ["True", "django.db.backends.sqlite3", "filesystem://localhost//", "UTC", "True"]
+    assert result.stdout.split() == defaults
     assert (tmp_path / "celery" / "queue").is_dir()
 
 
