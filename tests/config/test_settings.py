@@ -41,6 +41,26 @@ def test_refuses_to_start_without_a_secret_key_when_debug_is_off(tmp_path):
     assert "SECRET_KEY is not set" in result.stderr
 
 
+def test_manage_py_without_a_secret_key_says_why_in_one_line(tmp_path):
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in {"SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE"}
+    } | {"VAR_DIR": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith("manage.py: SECRET_KEY is not set.")
+    assert "Traceback" not in result.stderr
+
+
 def test_debug_is_off_unless_the_environment_turns_it_on(tmp_path):
     result = run_with(tmp_path, SECRET_KEY="a-long-production-secret")
     assert result.returncode == 0, result.stderr
