@@ -24,7 +24,6 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
@@ -59,7 +58,7 @@ from editorial.models import (
     RoundTrigger,
 )
 from reviewers.models import BoardMember, ConflictOfInterest
-from reviewers.roles import Role, is_editor, is_editor_in_chief, is_system_user
+from reviewers.roles import Role, has_role, is_editor, is_editor_in_chief, is_system_user
 from reviewers.services import get_system_user
 
 if TYPE_CHECKING:
@@ -124,13 +123,8 @@ def _lock_assignment(assignment: ReviewAssignment | int) -> tuple[Article, Revie
                 ),
                 0,
             ),
-            # Read with the assignment so that the usual checks cost no query of their own: is
-            # the reviewer still a board member, and have they declared any conflict in force?
-            reviewer_holds_role=Exists(
-                get_user_model().groups.through.objects.filter(
-                    user_id=OuterRef("reviewer__user_id"), group__name=Role.BOARD_MEMBER
-                )
-            ),
+            # Read with the assignment, so that a decision by a member with no conflict declared
+            # (the usual case) does not load their conflicts.
             reviewer_has_conflicts=Exists(
                 ConflictOfInterest.objects.in_force().filter(member_id=OuterRef("reviewer_id"))
             ),
@@ -507,10 +501,10 @@ def auto_assign(*, actor: AbstractBaseUser, article: Article, reason: str) -> li
 
 
 def _require_own_open_assignment(actor: AbstractBaseUser, assignment: ReviewAssignment) -> None:
-    """The actor must be the assigned reviewer, still an active board member (``assignment``
-    comes from ``_lock_assignment``), and the review still open."""
+    """The actor must be the assigned reviewer, still an active board member, and the review
+    still open."""
     is_reviewer = actor.is_authenticated and actor.pk == assignment.reviewer.user_id
-    if not (is_reviewer and actor.is_active and assignment.reviewer_holds_role):
+    if not (is_reviewer and has_role(actor, Role.BOARD_MEMBER)):
         raise NotAssigned("This review is assigned to another board member.")
     if assignment.state == AssignmentState.COMPLETED:
         raise AlreadyDecided(
