@@ -1,12 +1,13 @@
-"""Admin pieces shared by every app: a required "reason for this change" on each edit, recorded
-on the history rows the edit writes."""
+"""Admin pieces shared by every app: history pages that can only be read, and a required "reason
+for this change" on each edit, recorded on the history rows the edit writes."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django import forms
-from django.http import HttpRequest
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
 from simple_history.admin import SimpleHistoryAdmin
 
 from config.audit import REASON_MAX_LENGTH, audit
@@ -21,7 +22,27 @@ class ChangeReasonForm(forms.ModelForm):
     )
 
 
-class AuditedModelAdmin(SimpleHistoryAdmin):
+class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
+    """An admin whose history pages show the audit trail and never rewrite it.
+
+    simple-history's page for one historical record is a form that saves that record's values over
+    the object on POST, for anyone who may view it; ``SIMPLE_HISTORY_REVERT_DISABLED`` only hides
+    its button. Here nobody may change history, and the page refuses anything but reading, so a
+    status or a review can change only through the workflow services.
+    """
+
+    def has_change_history_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def history_form_view(
+        self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None
+    ) -> HttpResponse:
+        if request.method not in ("GET", "HEAD"):
+            raise PermissionDenied("History is read-only.")
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class AuditedModelAdmin(ReadOnlyHistoryAdmin):
     """A model admin whose saves record the signed-in user and the reason they gave.
 
     Deleting is off: the record of who did what must outlive the objects (deactivate or expire

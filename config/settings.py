@@ -336,6 +336,7 @@ STALENESS_RE_REVIEWS_PER_RUN = env_int("STALENESS_RE_REVIEWS_PER_RUN", default=5
 # is not enough.
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 # History is a record, not an undo button: reverting from the admin would bypass the workflow.
+# This hides the button; config.admin.ReadOnlyHistoryAdmin refuses the request itself.
 SIMPLE_HISTORY_REVERT_DISABLED = True
 
 # --- Editorial policy ----------------------------------------------------------------------

@@ -22,10 +22,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from simple_history.admin import SimpleHistoryAdmin
 
 from articles.diff import unified_diff
 from articles.rendering import render_markdown
+from config.admin import ReadOnlyHistoryAdmin
 from config.errors import ApplicationError
 from editorial import services
 from editorial.models import OPEN_ASSIGNMENT_STATES, Decision, ReviewAssignment, ReviewRound
@@ -112,7 +112,7 @@ class ReviewListFilter(admin.SimpleListFilter):
 
 
 @admin.register(ReviewAssignment)
-class ReviewAssignmentAdmin(SimpleHistoryAdmin):
+class ReviewAssignmentAdmin(ReadOnlyHistoryAdmin):
     ordering = ["due_at", "pk"]
     list_per_page = 50
     search_fields = ["round__article__title", "round__article__slug"]
@@ -319,7 +319,7 @@ class AssignmentInline(admin.TabularInline):
 
 
 @admin.register(ReviewRound)
-class ReviewRoundAdmin(SimpleHistoryAdmin):
+class ReviewRoundAdmin(ReadOnlyHistoryAdmin):
     """Rounds are written by the workflow only: the admin shows them."""
 
     list_display = [

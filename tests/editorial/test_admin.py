@@ -314,6 +314,41 @@ def test_a_board_member_cannot_read_another_members_review_history(desk):
     assert signed_in(desk["me"].user).get(url).status_code == 403
 
 
+def history_record_url(obj) -> str:
+    meta = obj._meta
+    record = obj.history.earliest()
+    return reverse(f"admin:{meta.app_label}_{meta.model_name}_simple_history", args=[obj.pk, record.pk])
+
+
+def test_a_board_member_cannot_rewrite_their_review_from_its_history_page(desk):
+    mine = desk["due"]
+    client = signed_in(mine.reviewer.user)
+    url = history_record_url(mine)
+    rows = mine.history.count()
+    assert client.get(url).status_code == 200  # reading the record is allowed
+
+    form = {"state": AssignmentState.CANCELLED, "comment": "Rewritten", "due_at_0": "2030-01-01"}
+    assert client.post(url, form).status_code == 403
+    assert (refreshed(mine).state, refreshed(mine).comment) == (AssignmentState.PENDING, "")
+    assert mine.history.count() == rows
+
+
+def test_no_history_page_writes_even_for_a_superuser(desk, chief, admin_user):
+    services.withdraw(actor=EditorFactory(), article=desk["due"].round.article, reason="Not ready")
+    round = refreshed(desk["due"].round)
+    article = round.article
+    member = desk["me"]
+    client = signed_in(admin_user)
+    for obj in (round, article, member):
+        url = history_record_url(obj)
+        rows = obj.history.count()
+        assert client.get(url).status_code == 200
+        assert client.post(url, {"change_reason": "Put it back"}).status_code == 403
+        assert obj.history.count() == rows
+    assert refreshed(round).closed_at is not None
+    assert refreshed(article).status == ArticleStatus.DRAFT
+
+
 def test_a_board_member_cannot_edit_or_delete_versions_by_url(desk):
     version = desk["due"].round.version
     client = signed_in(desk["me"].user)
