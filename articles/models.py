@@ -163,7 +163,7 @@ class Article(ConcurrentTransitionMixin, models.Model):
         self.published_version = version
         self.last_decided_version = version
         self.last_reviewed_at = at
-        self.review_due_at = at + self.review_interval()
+        self.schedule_next_review()
 
     @transition(
         field=status, source=S.UNDER_REVIEW, target=S.CHANGES_REQUESTED, permission=permissions.board_member
@@ -219,6 +219,10 @@ class Article(ConcurrentTransitionMixin, models.Model):
         """A strong HTTP validator for the article as editors see it: every save changes it."""
         digest = hashlib.sha256(f"{self.pk}:{self.updated_at.isoformat()}".encode()).hexdigest()[:32]
         return f'"{digest}"'
+
+    def schedule_next_review(self) -> None:
+        """An approval stands for the review interval from the last review."""
+        self.review_due_at = self.last_reviewed_at + self.review_interval()
 
     def review_interval(self) -> datetime.timedelta:
         """How long an approval stands: the article's own interval, else its specialty's, else

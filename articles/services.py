@@ -6,12 +6,11 @@ acting user and the reason on every history row they produce.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils.http import parse_etags
 from simple_history.utils import bulk_create_with_history
 
 from articles.content import ReferenceContent, VersionContent, normalise_text
@@ -262,13 +261,21 @@ ARTICLE_METADATA_FIELDS = ("title", "specialty", "risk_level", "review_interval_
 
 @transaction.atomic
 def update_article(
-    *, actor: AbstractBaseUser, article: Article, reason: str, if_match: str | None = None, **changes: Any
+    *,
+    actor: AbstractBaseUser,
+    article: Article,
+    reason: str,
+    expected_etags: Sequence[str] | None = None,
+    **changes: Any,
 ) -> Article:
     """Change an article's metadata (title, specialty, risk level, review interval).
 
     The text is never changed here: that takes a new version. A new review interval moves the
-    review due date of an approved article at once. ``if_match`` is an HTTP ``If-Match`` value:
-    when given, the change is refused unless the article is still the one it names.
+    review due date of an approved article at once; in any other status it applies from the next
+    approval (an expired approval stays expired until it is reviewed again).
+
+    ``expected_etags`` (from an HTTP ``If-Match``): when given, the change is refused unless the
+    article, read under its lock, still has one of these ETags (``"*"``: any).
     """
     unknown = set(changes) - set(ARTICLE_METADATA_FIELDS)
     if unknown:
@@ -278,9 +285,8 @@ def update_article(
         )
     with audit(actor=actor, reason=reason):
         locked = Article.objects.select_for_update().get(pk=article.pk)
-        if if_match is not None:
-            tags = parse_etags(if_match)
-            if "*" not in tags and locked.etag() not in tags:
+        if expected_etags is not None:
+            if "*" not in expected_etags and locked.etag() not in expected_etags:
                 raise StaleArticle(
                     "The article has changed since you read it. Fetch it again and reapply your change.",
                     extra={"etag": locked.etag()},
@@ -288,7 +294,7 @@ def update_article(
         for field, value in changes.items():
             setattr(locked, field, normalise_text(value) if field == "title" else value)
         locked.full_clean(exclude=["status"])
-        if locked.last_reviewed_at is not None:
-            locked.review_due_at = locked.last_reviewed_at + locked.review_interval()
+        if locked.status == ArticleStatus.APPROVED:
+            locked.schedule_next_review()
         locked.save()
     return locked

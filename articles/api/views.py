@@ -7,7 +7,6 @@ from typing import Any
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils.http import parse_etags
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import ValidationError
@@ -27,6 +26,7 @@ from articles.api.serializers import (
 )
 from articles.diff import unified_diff
 from articles.models import Article, ArticleVersion
+from config.api.conditional import if_match, not_modified
 from config.api.errors import error_response
 
 
@@ -37,10 +37,16 @@ def article_or_404(slug: str) -> Article:
 def article_response(
     request: Request, article: Article, *, status_code: int = status.HTTP_200_OK
 ) -> Response:
-    """The article as editors see it, with its ETag."""
-    fresh = selectors.article_list().get(pk=article.pk)
-    response = Response(ArticleDetailSerializer(fresh, context={"request": request}).data, status=status_code)
-    response["ETag"] = fresh.etag()
+    """The article as editors see it after a change, read again with all the detail shows."""
+    return detail_response(request, selectors.article_list().get(pk=article.pk), status_code=status_code)
+
+
+def detail_response(request: Request, article: Article, *, status_code: int = status.HTTP_200_OK) -> Response:
+    """An article from ``selectors.article_list()``, with its ETag."""
+    response = Response(
+        ArticleDetailSerializer(article, context={"request": request}).data, status=status_code
+    )
+    response["ETag"] = article.etag()
     return response
 
 
@@ -88,9 +94,7 @@ class ArticleDetailView(generics.GenericAPIView):
     )
     def get(self, request: Request, slug: str) -> Response:
         article = get_object_or_404(selectors.article_list(), slug=slug)
-        if article.etag() in parse_etags(request.headers.get("If-None-Match", "")):
-            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": article.etag()})
-        return article_response(request, article)
+        return not_modified(request, article.etag()) or detail_response(request, article)
 
     @extend_schema(
         request=ArticleUpdateSerializer,
@@ -111,7 +115,7 @@ class ArticleDetailView(generics.GenericAPIView):
         article = services.update_article(
             actor=request.user,
             article=article,
-            if_match=request.headers.get("If-Match"),
+            expected_etags=if_match(request),
             **serializer.validated_data,
         )
         return article_response(request, article)

@@ -13,7 +13,6 @@ from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.http import parse_etags
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import AllowAny
@@ -22,6 +21,7 @@ from rest_framework.response import Response
 
 from articles.api.serializers import ArticleDetailSerializer, VersionSerializer, VersionWriteSerializer
 from articles.api.views import VersionListView, article_or_404, article_response
+from config.api.conditional import not_modified
 from config.api.errors import CONFLICT, FORBIDDEN, error_response
 from editorial import selectors, services
 from editorial.api.serializers import (
@@ -315,9 +315,7 @@ def cached_response(request: Request, data: Any) -> Response:
     """A public response with an ETag and Cache-Control; 304 when the client's copy is current."""
     etag = '"' + hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:32] + '"'
     headers = {"ETag": etag, "Cache-Control": f"public, max-age={settings.PUBLIC_CACHE_SECONDS}"}
-    if etag in parse_etags(request.headers.get("If-None-Match", "")):
-        return Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
-    return Response(data, headers=headers)
+    return not_modified(request, etag, headers) or Response(data, headers=headers)
 
 
 @extend_schema(tags=["public"], auth=[])

@@ -88,13 +88,28 @@ def test_update_article_records_actor_and_reason(chief):
 def test_update_article_moves_the_review_due_date_with_the_interval(chief):
     article = ArticleFactory()
     reviewed = timezone.now() - datetime.timedelta(days=10)
-    Article.objects.filter(pk=article.pk).update(last_reviewed_at=reviewed)
+    Article.objects.filter(pk=article.pk).update(status=ArticleStatus.APPROVED, last_reviewed_at=reviewed)
 
     updated = update_article(
         actor=chief, article=article, reason="Fast-moving field", review_interval_days=30
     )
 
     assert updated.review_due_at == reviewed + datetime.timedelta(days=30)
+
+
+def test_a_longer_interval_does_not_bring_an_expired_approval_back(chief):
+    article = ArticleFactory()
+    reviewed = timezone.now() - datetime.timedelta(days=400)
+    due = reviewed + datetime.timedelta(days=365)
+    Article.objects.filter(pk=article.pk).update(
+        status=ArticleStatus.EXPIRED, last_reviewed_at=reviewed, review_due_at=due
+    )
+
+    updated = update_article(
+        actor=chief, article=article, reason="Slow-moving field", review_interval_days=730
+    )
+
+    assert (updated.status, updated.review_due_at) == (ArticleStatus.EXPIRED, due)
 
 
 def test_update_article_refuses_fields_that_are_not_metadata(chief):
