@@ -15,7 +15,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models import F, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -27,7 +27,7 @@ from articles.diff import unified_diff
 from articles.rendering import render_markdown
 from config.admin import ReadOnlyHistoryAdmin
 from config.errors import ApplicationError
-from editorial import services
+from editorial import selectors, services
 from editorial.models import OPEN_ASSIGNMENT_STATES, Decision, ReviewAssignment, ReviewRound
 from reviewers.models import BoardMember
 from reviewers.roles import board_member_of, is_editor_in_chief
@@ -103,9 +103,9 @@ class ReviewListFilter(admin.SimpleListFilter):
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         value = self.value() or "open"
         if value == "open":
-            return queryset.filter(state__in=OPEN_ASSIGNMENT_STATES)
+            return queryset.open()
         if value == "overdue":
-            return queryset.filter(state__in=OPEN_ASSIGNMENT_STATES, due_at__lt=timezone.now())
+            return queryset.overdue()
         if value == "closed":
             return queryset.exclude(state__in=OPEN_ASSIGNMENT_STATES)
         return queryset
@@ -124,25 +124,11 @@ class ReviewAssignmentAdmin(ReadOnlyHistoryAdmin):
     # --- Who sees what -----------------------------------------------------------------------
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ReviewAssignment]:
-        queryset = (
-            super()
-            .get_queryset(request)
-            .select_related("round__article__specialty", "reviewer", "assigned_by")
-            .annotate(
-                article_title=F("round__version__title"),
-                version_number=F("round__version__number"),
-                overdue=ExpressionWrapper(
-                    Q(state__in=OPEN_ASSIGNMENT_STATES, due_at__lt=timezone.now()),
-                    output_field=BooleanField(),
-                ),
-            )
+        return (
+            selectors.review_desk_assignments(request.user)
+            .select_related("round__article__specialty")
+            .annotate(article_title=F("round__version__title"), version_number=F("round__version__number"))
         )
-        if is_editor_in_chief(request.user):
-            return queryset
-        member = board_member_of(request.user)
-        if member is not None:
-            return queryset.filter(reviewer=member)
-        return queryset.none()
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return self._may_use(request) and super().has_module_permission(request)

@@ -95,9 +95,23 @@ class Decision(models.TextChoices):
     REJECT = "reject", "Reject"
 
 
+def overdue_q() -> Q:
+    """An assignment still open after its due date."""
+    return Q(state__in=OPEN_ASSIGNMENT_STATES, due_at__lt=timezone.now())
+
+
 class ReviewAssignmentQuerySet(models.QuerySet["ReviewAssignment"]):
     def open(self) -> ReviewAssignmentQuerySet:
         return self.filter(state__in=OPEN_ASSIGNMENT_STATES)
+
+    def overdue(self) -> ReviewAssignmentQuerySet:
+        return self.filter(overdue_q())
+
+    def with_overdue(self) -> ReviewAssignmentQuerySet:
+        """Each assignment with ``overdue``: whether it is still open after its due date."""
+        return self.annotate(
+            overdue=models.ExpressionWrapper(overdue_q(), output_field=models.BooleanField())
+        )
 
 
 class ReviewAssignment(models.Model):

@@ -9,9 +9,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import (
-    BooleanField,
     Exists,
-    ExpressionWrapper,
     F,
     OuterRef,
     Prefetch,
@@ -25,7 +23,6 @@ from django.utils import timezone
 from articles.models import Article, ArticleStatus, ArticleVersion
 from editorial.eligibility import open_review_count
 from editorial.models import (
-    OPEN_ASSIGNMENT_STATES,
     AssignmentState,
     Decision,
     ReviewAssignment,
@@ -33,18 +30,14 @@ from editorial.models import (
     RoundOutcome,
 )
 from reviewers.models import BoardMember
-from reviewers.roles import board_member_of, is_editor
+from reviewers.roles import board_member_of, is_editor, is_editor_in_chief
 
 # --- Rounds and assignments -----------------------------------------------------------------------
 
 
 def assignment_details() -> QuerySet[ReviewAssignment]:
     """Assignments with their reviewer, who assigned them, and whether they are overdue."""
-    return ReviewAssignment.objects.select_related("reviewer", "assigned_by").annotate(
-        overdue=ExpressionWrapper(
-            Q(state__in=OPEN_ASSIGNMENT_STATES, due_at__lt=timezone.now()), output_field=BooleanField()
-        )
-    )
+    return ReviewAssignment.objects.select_related("reviewer", "assigned_by").with_overdue()
 
 
 def round_list(article: Article) -> QuerySet[ReviewRound]:
@@ -58,19 +51,30 @@ def round_list(article: Article) -> QuerySet[ReviewRound]:
     )
 
 
+def _all_or_own(
+    queryset: QuerySet[ReviewAssignment], user: object, *, sees_all: bool
+) -> QuerySet[ReviewAssignment]:
+    if sees_all:
+        return queryset
+    member = board_member_of(user)
+    return queryset.filter(reviewer=member) if member is not None else queryset.none()
+
+
 def assignments_visible_to(user: object) -> QuerySet[ReviewAssignment]:
-    """Every assignment for editors; a board member's own for a board member; none otherwise."""
+    """For the API: every assignment for editors; a board member's own for a board member; none
+    otherwise."""
     queryset = (
         assignment_details()
         .select_related("round__article")
         .annotate(version_number=F("round__version__number"))
     )
-    if is_editor(user):
-        return queryset
-    member = board_member_of(user)
-    if member is not None:
-        return queryset.filter(reviewer=member)
-    return queryset.none()
+    return _all_or_own(queryset, user, sees_all=is_editor(user))
+
+
+def review_desk_assignments(user: object) -> QuerySet[ReviewAssignment]:
+    """For the review desk in the admin, where editors do not work: every assignment for an
+    editor-in-chief; a board member's own for a board member; none otherwise."""
+    return _all_or_own(assignment_details(), user, sees_all=is_editor_in_chief(user))
 
 
 # --- The audit trail ----------------------------------------------------------------------------

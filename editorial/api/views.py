@@ -12,7 +12,6 @@ import django_filters
 from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import AllowAny
@@ -39,7 +38,7 @@ from editorial.api.serializers import (
     ReasonSerializer,
     RoundSerializer,
 )
-from editorial.models import OPEN_ASSIGNMENT_STATES, AssignmentState, ReviewAssignment
+from editorial.models import AssignmentState, ReviewAssignment, overdue_q
 from reviewers.models import BoardMember
 from reviewers.permissions import IsEditorOrBoardMember
 
@@ -190,8 +189,7 @@ class AssignmentFilter(django_filters.FilterSet):
         fields = ["state", "reviewer", "article", "overdue"]
 
     def filter_overdue(self, queryset: Any, name: str, value: bool) -> Any:
-        overdue = {"state__in": OPEN_ASSIGNMENT_STATES, "due_at__lt": timezone.now()}
-        return queryset.filter(**overdue) if value else queryset.exclude(**overdue)
+        return queryset.filter(overdue_q()) if value else queryset.exclude(overdue_q())
 
 
 @extend_schema(tags=["assignments"])

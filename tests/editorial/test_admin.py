@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -102,6 +103,17 @@ def test_an_editor_in_chief_sees_every_assignment_with_its_reviewer(desk, chief)
     assert response.context["title"] == "All review assignments"
     assert "reviewer" in response.context["cl"].list_display
     assert "All reviews:" in signed_in(chief).get(reverse("admin:index")).content.decode()
+
+
+def test_a_board_member_who_is_also_editor_in_chief_sees_the_same_reviews_on_the_index_and_the_queue(desk):
+    user = desk["me"].user
+    user.groups.add(Group.objects.get(name=Role.EDITOR_IN_CHIEF))
+    client = signed_in(user)
+
+    index = client.get(reverse("admin:index")).content.decode()
+    assert "All reviews:" in index
+    assert ">3 pending<" in index
+    assert len(titles(client.get(QUEUE))) == 3
 
 
 # --- The review page ---------------------------------------------------------------------------
