@@ -40,6 +40,8 @@ class ArticleStatus(models.TextChoices):
 
 
 S = ArticleStatus
+# A version is in review: its round is open.
+IN_REVIEW = (S.SUBMITTED, S.UNDER_REVIEW)
 
 
 def has_a_version(article: Article) -> bool:
@@ -59,6 +61,12 @@ current_version_not_yet_decided.failure = (  # type: ignore[attr-defined]
     "version_already_reviewed",
     "The current version has already been reviewed; create a new version before submitting again.",
 )
+
+
+class ArticleQuerySet(models.QuerySet["Article"]):
+    def due_for_review(self, now: datetime.datetime) -> ArticleQuerySet:
+        """Approved articles whose review date has come (``Article.review_is_due``)."""
+        return self.filter(status=S.APPROVED, review_due_at__lte=now)
 
 
 class Article(ConcurrentTransitionMixin, models.Model):
@@ -120,6 +128,7 @@ class Article(ConcurrentTransitionMixin, models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = ArticleQuerySet.as_manager()
     history = AuditedHistoricalRecords()
 
     class Meta:
@@ -219,6 +228,11 @@ class Article(ConcurrentTransitionMixin, models.Model):
         """A strong HTTP validator for the article as editors see it: every save changes it."""
         digest = hashlib.sha256(f"{self.pk}:{self.updated_at.isoformat()}".encode()).hexdigest()[:32]
         return f'"{digest}"'
+
+    def review_is_due(self, now: datetime.datetime) -> bool:
+        """The approval's review date has come: it is shown with the caution line and expired by
+        the staleness sweep (``ArticleQuerySet.due_for_review``)."""
+        return self.review_due_at is not None and self.review_due_at <= now
 
     def schedule_next_review(self) -> None:
         """An approval stands for the review interval from the last review."""

@@ -15,7 +15,7 @@ from simple_history.utils import bulk_create_with_history
 
 from articles.content import ReferenceContent, VersionContent, normalise_text
 from articles.exceptions import ArticleLocked, StaleArticle
-from articles.models import Article, ArticleStatus, ArticleVersion, Reference, RiskLevel
+from articles.models import IN_REVIEW, Article, ArticleStatus, ArticleVersion, Reference, RiskLevel
 from config.audit import audit
 
 if TYPE_CHECKING:
@@ -185,6 +185,15 @@ def create_article(
     return article
 
 
+def lock_article(pk: int) -> Article:
+    """The article, its row locked until the caller's transaction ends: every change to an
+    article or its review takes this lock first."""
+    # No joins here: when this statement has to wait for the lock, PostgreSQL re-reads the article
+    # row once it is free, but a joined row would still come from before the wait. Related rows
+    # are read by later statements, which see everything committed by then.
+    return Article.objects.select_for_update().get(pk=pk)
+
+
 @transaction.atomic
 def create_version(
     *,
@@ -203,9 +212,7 @@ def create_version(
     which first closes a review round that is open on the article; this function refuses to
     change the text under an open review.
     """
-    # Locked without joins (see editorial.services._lock_article): anything related is read
-    # after the lock is held, so it is what the previous writer committed.
-    locked = Article.objects.select_for_update().get(pk=article.pk)
+    locked = lock_article(article.pk)
     return append_version(
         actor=actor,
         locked_article=locked,
@@ -232,7 +239,7 @@ def append_version(
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("append_version() needs the caller's transaction and its lock on the article.")
     with audit(actor=actor, reason=reason) as context:
-        if locked_article.status in (ArticleStatus.SUBMITTED, ArticleStatus.UNDER_REVIEW):
+        if locked_article.status in IN_REVIEW:
             raise ArticleLocked(
                 "The article is in review; a new version must close the open review round first "
                 "(editorial.services.add_version does)."
@@ -284,7 +291,7 @@ def update_article(
             code="not_editable",
         )
     with audit(actor=actor, reason=reason):
-        locked = Article.objects.select_for_update().get(pk=article.pk)
+        locked = lock_article(article.pk)
         if expected_etags is not None:
             if "*" not in expected_etags and locked.etag() not in expected_etags:
                 raise StaleArticle(

@@ -119,7 +119,7 @@ def build(*, articles: int, due_fraction: float) -> Data:
     _history_rows(editor.pk, "Approved by the board", "~")
     _analyse()
     loaded_at = Article.objects.values_list("updated_at", flat=True).order_by("-updated_at").first()
-    due = Article.objects.filter(status=ArticleStatus.APPROVED, review_due_at__lt=now).count()
+    due = Article.objects.due_for_review(now).count()
     history_max_id = Article.history.order_by("-history_id").values_list("history_id", flat=True).first()
     return Data(articles=articles, due=due, now=now, loaded_at=loaded_at, history_max_id=history_max_id)
 
@@ -162,7 +162,7 @@ def reset(data: Data) -> None:
 
 
 def _due(data: Data):
-    return Article.objects.filter(status=ArticleStatus.APPROVED, review_due_at__lt=data.now)
+    return Article.objects.due_for_review(data.now)
 
 
 def per_row_save(data: Data, system) -> None:

@@ -22,7 +22,7 @@ from django.utils import timezone
 from articles.models import Article, RiskLevel
 from articles.services import create_article
 from config.audit import audit
-from editorial import services
+from editorial import services, staleness
 from editorial.models import Decision, ReviewAssignment
 from editorial.roles import ensure_roles
 from reviewers.models import BoardMember, ConflictOfInterest, Specialty
@@ -352,9 +352,8 @@ def _expired(article: Article, cast: Cast, timeline: Timeline) -> None:
     with timeline.at(days_ago=400):
         _approve(cast.cardiology, article)
     with timeline.at(days_ago=34):
-        services.expire(
-            actor=cast.system, article=article, reason="Review date passed (365-day review interval)"
-        )
+        reason = staleness.expiry_reason(article.review_interval().days)
+        services.expire(actor=cast.system, article=article, reason=reason)
 
 
 def _retired(article: Article, cast: Cast, timeline: Timeline) -> None:

@@ -20,7 +20,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Lag
 from django.utils import timezone
 
-from articles.models import Article, ArticleStatus, ArticleVersion
+from articles.models import IN_REVIEW, Article, ArticleStatus, ArticleVersion
 from editorial.eligibility import open_review_count
 from editorial.models import (
     AssignmentState,
@@ -137,15 +137,11 @@ def public_badge(article: Article, *, now: datetime.datetime | None = None) -> B
     article's status, with the caution line."""
     now = now or timezone.now()
     if article.published_version_id is not None:
-        if article.review_due_at is None or article.review_due_at > now:
+        if not article.review_is_due(now):
             return Badge("approved", False, "")
-        in_review = article.status in (
-            ArticleStatus.SUBMITTED,
-            ArticleStatus.UNDER_REVIEW,
-            ArticleStatus.EXPIRED,
-        )
+        being_reviewed = article.status in IN_REVIEW or article.status == ArticleStatus.EXPIRED
         return Badge(
-            article.status if in_review else ArticleStatus.EXPIRED, True, settings.PUBLIC_OVERDUE_TEXT
+            article.status if being_reviewed else ArticleStatus.EXPIRED, True, settings.PUBLIC_OVERDUE_TEXT
         )
     return Badge(article.status, True, settings.PUBLIC_CAUTION_TEXT)
 

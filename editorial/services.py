@@ -32,9 +32,9 @@ from django.utils import timezone
 from django_fsm import can_proceed, has_transition_perm
 from simple_history.utils import bulk_create_with_history
 
-from articles.models import Article, ArticleStatus, ArticleVersion, RiskLevel
+from articles.models import IN_REVIEW, Article, ArticleStatus, ArticleVersion, RiskLevel
 from articles.selectors import allowed_actions
-from articles.services import ReferenceInput, append_version
+from articles.services import ReferenceInput, append_version, lock_article
 from config.audit import audit, current_audit
 from editorial import eligibility, notifications
 from editorial.exceptions import (
@@ -64,8 +64,6 @@ from reviewers.services import get_system_user
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
-IN_REVIEW = (ArticleStatus.SUBMITTED, ArticleStatus.UNDER_REVIEW)
-
 
 # --- Policy -------------------------------------------------------------------------------------
 
@@ -77,14 +75,7 @@ def required_approvals(article: Article) -> int:
 # --- Locking -------------------------------------------------------------------------------------
 
 
-def _lock_article(pk: int) -> Article:
-    # No joins here: when this statement has to wait for the lock, PostgreSQL re-reads the article
-    # row once it is free, but a joined row would still come from before the wait. Related rows
-    # are read by later statements, which see everything committed by then.
-    return Article.objects.select_for_update().get(pk=pk)
-
-
-def _lock_open_round(article: Article) -> ReviewRound:
+def _lock_open_round(article: Article, *, required: bool = True) -> ReviewRound | None:
     round = (
         ReviewRound.objects.select_for_update(of=("self",))
         .select_related("version")
@@ -92,7 +83,9 @@ def _lock_open_round(article: Article) -> ReviewRound:
         .first()
     )
     if round is None:
-        raise NoOpenRound(f"“{article.title}” has no review round open; submit it first.")
+        if required:
+            raise NoOpenRound(f"“{article.title}” has no review round open; submit it first.")
+        return None
     round.article = article
     return round
 
@@ -104,7 +97,7 @@ def _lock_assignment(assignment: ReviewAssignment | int) -> tuple[Article, Revie
     else:
         pk = assignment if isinstance(assignment, int) else assignment.pk
         article_id = ReviewAssignment.objects.filter(pk=pk).values_list("round__article_id", flat=True).get()
-    article = _lock_article(article_id)
+    article = lock_article(article_id)
     locked = (
         ReviewAssignment.objects.select_for_update(of=("self",))
         .select_related("round__version", "reviewer__user")
@@ -202,12 +195,17 @@ def _close_round(round: ReviewRound, outcome: RoundOutcome, now: datetime.dateti
     round.outcome = outcome
     round.save(update_fields=["closed_at", "outcome"])
     cancelled = list(round.assignments.open().select_for_update(of=("self",)).order_by("pk"))
-    for assignment in cancelled:
+    _cancel(cancelled, now)
+    return cancelled
+
+
+def _cancel(assignments: list[ReviewAssignment], now: datetime.datetime) -> None:
+    """Cancel locked open assignments; their reviewers are told once this commits."""
+    for assignment in assignments:
         assignment.state = AssignmentState.CANCELLED
         assignment.closed_at = now
         assignment.save(update_fields=["state", "closed_at"])
-    notifications.notify(*cancelled)
-    return cancelled
+    notifications.notify(*assignments)
 
 
 def _require_editor(actor: AbstractBaseUser, what: str) -> None:
@@ -224,7 +222,7 @@ def submit(*, actor: AbstractBaseUser, article: Article, reason: str) -> ReviewR
     its risk level requires. An expired article's approved text can be submitted again as it is
     (a re-review); otherwise the version must be newer than the last one decided on."""
     with audit(actor=actor, reason=reason):
-        article = _lock_article(article.pk)
+        article = lock_article(article.pk)
         re_review = (
             article.status == ArticleStatus.EXPIRED
             and article.current_version_id == article.published_version_id
@@ -247,7 +245,7 @@ def withdraw(*, actor: AbstractBaseUser, article: Article, reason: str) -> Revie
     """Take the article out of review: the round closes as withdrawn, open assignments are
     cancelled and the article returns to draft."""
     with audit(actor=actor, reason=reason):
-        article = _lock_article(article.pk)
+        article = lock_article(article.pk)
         _transition(article, "withdraw", actor)
         round = _lock_open_round(article)
         _close_round(round, RoundOutcome.WITHDRAWN, timezone.now())
@@ -270,7 +268,7 @@ def add_version(
     superseded, its open assignments are cancelled and the article returns to draft."""
     _require_editor(actor, "write new versions")
     with audit(actor=actor, reason=reason) as context:
-        locked = _lock_article(article.pk)
+        locked = lock_article(article.pk)
         if locked.status in IN_REVIEW:
             round = _lock_open_round(locked)
             _transition(locked, "supersede", actor)
@@ -386,7 +384,7 @@ def assign(
     now = timezone.now()
     _check_due_at(due_at, now)
     with audit(actor=actor, reason=reason):
-        article = _lock_article(article.pk)
+        article = lock_article(article.pk)
         _require_in_review(article, actor)
         round = _lock_open_round(article)
         return _assign_eligible(
@@ -422,10 +420,7 @@ def reassign(
                 f"This review was {current.get_state_display().lower()}; there is nothing to reassign."
             )
         round = _lock_open_round(article)
-        current.state = AssignmentState.CANCELLED
-        current.closed_at = now
-        current.save(update_fields=["state", "closed_at"])
-        notifications.notify(current)
+        _cancel([current], now)
         return _assign_eligible(
             actor=actor,
             article=article,
@@ -484,7 +479,7 @@ def auto_assign(*, actor: AbstractBaseUser, article: Article, reason: str) -> li
     round is already covered); refuses when a reviewer is needed and none is eligible."""
     _require_editor(actor, "assign reviewers")
     with audit(actor=actor, reason=reason):
-        article = _lock_article(article.pk)
+        article = lock_article(article.pk)
         _require_in_review(article, actor)
         round = _lock_open_round(article)
         needed = _open_seats(round)
@@ -677,13 +672,9 @@ def _approve_if_quorum(
 def retire(*, actor: AbstractBaseUser, article: Article, reason: str) -> Article:
     """Take the article off the site. A review in progress is withdrawn."""
     with audit(actor=actor, reason=reason):
-        article = _lock_article(article.pk)
+        article = lock_article(article.pk)
         _transition(article, "retire", actor)
-        round = (
-            ReviewRound.objects.select_for_update(of=("self",))
-            .filter(article=article, closed_at__isnull=True)
-            .first()
-        )
+        round = _lock_open_round(article, required=False)
         if round is not None:
             _close_round(round, RoundOutcome.WITHDRAWN, timezone.now())
         _save_status(article)
@@ -694,7 +685,7 @@ def retire(*, actor: AbstractBaseUser, article: Article, reason: str) -> Article
 def restore(*, actor: AbstractBaseUser, article: Article, reason: str) -> Article:
     """Bring a retired article back as a draft; it needs a review before it shows as approved."""
     with audit(actor=actor, reason=reason):
-        article = _lock_article(article.pk)
+        article = lock_article(article.pk)
         _transition(article, "restore", actor)
         _save_status(article)
     return article
@@ -704,10 +695,8 @@ def restore(*, actor: AbstractBaseUser, article: Article, reason: str) -> Articl
 def expire(*, actor: AbstractBaseUser, article: Article, reason: str) -> Article:
     """Mark an approved article whose review date has passed as expired (the scheduler's step)."""
     with audit(actor=actor, reason=reason):
-        article = _lock_article(article.pk)
-        if article.status == ArticleStatus.APPROVED and (
-            article.review_due_at is None or article.review_due_at > timezone.now()
-        ):
+        article = lock_article(article.pk)
+        if article.status == ArticleStatus.APPROVED and not article.review_is_due(timezone.now()):
             raise InvalidTransition(
                 "The article's review is not due yet.",
                 code="review_not_due",

@@ -97,6 +97,9 @@ def _shape() -> _Shape:
         # A column the statement would leave empty (an extra field added to the historical model).
         raise ImproperlyConfigured(f"The staleness sweep does not know how to fill {sorted(unknown)}.")
     (transition,) = Article.expire._django_fsm.transitions.values()
+    if transition.conditions or transition.source != ArticleStatus.APPROVED:
+        # The statement expires what Article.objects.due_for_review() selects, unconditionally.
+        raise ImproperlyConfigured("The staleness sweep expects Article.expire to take any approved article.")
     return _Shape(
         article_table=Article._meta.db_table,
         history_table=meta.db_table,
@@ -165,7 +168,7 @@ def _postgresql_batch_sql() -> str:
     # table for each batch instead. Identifiers come from the models' metadata, quoted; every
     # value is a query parameter.
     return (
-        f"WITH due AS (SELECT {pk} FROM {article} WHERE {status} = %(source)s AND {due} < %(now)s "  # noqa: S608
+        f"WITH due AS (SELECT {pk} FROM {article} WHERE {status} = %(source)s AND {due} <= %(now)s "  # noqa: S608
         f"ORDER BY {due} LIMIT %(limit)s FOR UPDATE SKIP LOCKED), "
         f"updated AS (UPDATE {article} AS a SET {status} = %(target)s, {columns['updated_at']} = %(now)s "
         f"WHERE a.{pk} = ANY(ARRAY(SELECT {pk} FROM due)) RETURNING a.*) "
@@ -199,7 +202,7 @@ def _expire_batch(*, now: datetime.datetime, limit: int, user: AbstractBaseUser)
             return [row[0] for row in cursor.fetchall()]
         # A single-writer database (SQLite): no other worker can interleave with this transaction.
         ids = list(
-            Article.objects.filter(status=params["source"], review_due_at__lt=now)
+            Article.objects.due_for_review(now)
             .order_by("review_due_at", "pk")
             .values_list("pk", flat=True)[:limit]
         )

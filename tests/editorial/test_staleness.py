@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from articles.models import Article
 from articles.models import ArticleStatus as S
-from editorial import staleness
+from editorial import services, staleness
 from editorial.models import AssignmentState, ReviewAssignment, ReviewRound, RoundTrigger
 from reviewers.models import BoardMember
 from tests.editorial.conftest import new_version, refreshed
@@ -71,6 +71,41 @@ class TestExpiry:
         assert (after.updated_at, row.history_date) == (now, now)
         assert after.published_version_id == before.published_version_id
         assert after.review_due_at == before.review_due_at
+
+    def test_the_sweep_expires_exactly_as_the_workflow_service_does(self, due, system_user):
+        by_sweep, by_service = due[0], due[1]
+        fields = [f.attname for f in Article._meta.concrete_fields if f.name != "updated_at"]
+
+        def changes(article, before):
+            after = Article.objects.get(pk=article.pk)
+            return {f: getattr(after, f) for f in fields if getattr(after, f) != getattr(before, f)}
+
+        before_sweep, before_service = (Article.objects.get(pk=a.pk) for a in (by_sweep, by_service))
+        Article.objects.filter(pk=by_service.pk).update(
+            review_due_at=timezone.now() + datetime.timedelta(days=1)
+        )
+        staleness.expire_due_articles()
+        Article.objects.filter(pk=by_service.pk).update(review_due_at=before_service.review_due_at)
+        reason = staleness.expiry_reason(365)
+        services.expire(actor=system_user, article=by_service, reason=reason)
+
+        assert changes(by_sweep, before_sweep) == changes(by_service, before_service) == {"status": S.EXPIRED}
+        (swept_row,), (served_row,) = expiry_rows(by_sweep), expiry_rows(by_service)
+        assert (swept_row.history_user, swept_row.history_type, swept_row.history_change_reason) == (
+            served_row.history_user,
+            served_row.history_type,
+            served_row.history_change_reason,
+        )
+
+    def test_an_approval_due_this_very_moment_is_expired_as_the_public_page_already_says(self, due):
+        article = due[0]
+        now = timezone.now()
+        Article.objects.filter(pk=article.pk).update(review_due_at=now)
+        assert refreshed(article).review_is_due(now)
+
+        staleness.expire_due_articles(now=now)
+
+        assert refreshed(article).status == S.EXPIRED
 
     def test_the_reason_names_the_interval_that_applies_to_the_article(self, oncology, editor, member):
         oncology.review_interval_days = 200
