@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -96,22 +94,9 @@ def _cycle(editor, article, number: int) -> None:
         raise RuntimeError(f"Cycle {number} ended {article.status}, not approved.")
 
 
-@contextmanager
-def _notifications_held_back() -> Iterator[list[int]]:
-    """The notifications each step owes are collected here instead of being queued: a benchmark
-    must not put emails about a scratch database's reviews on the configured broker, where a
-    worker would look those assignment ids up in the real database."""
-    queued: list[int] = []
-    original = notifications._queue
-    notifications._queue = queued.extend
-    try:
-        yield queued
-    finally:
-        notifications._queue = original
-
-
 def run_cycles(*, cycles: int, warmup: int = 3) -> CycleResult:
-    with _notifications_held_back() as queued:
+    # Held back: the cycles' reviews live in a scratch database (see notifications.held_back).
+    with notifications.held_back() as queued:
         editor, article = _world()
         for number in range(warmup):
             _cycle(editor, article, -number - 1)
