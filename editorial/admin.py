@@ -65,11 +65,11 @@ class DecisionForm(forms.Form):
         help_text="Required unless you approve: the editors act on it, and it is kept in the audit trail.",
     )
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        if data.get("decision") not in (None, Decision.APPROVE) and not data.get("comment", "").strip():
-            self.add_error("comment", "Say what must change, why you reject the text, or why you decline.")
-        return data
+    def add_service_errors(self, error: ValidationError) -> None:
+        """Show the workflow service's field errors on this form: its ``comment`` and, for a
+        decline, the ``reason`` it records are both what the member typed as the comment."""
+        for field, messages_ in error.message_dict.items():
+            self.add_error("comment" if field in ("comment", "reason") else None, messages_)
 
 
 class ReassignForm(forms.Form):
@@ -219,7 +219,9 @@ class ReviewAssignmentAdmin(ReadOnlyHistoryAdmin):
             if not self.has_change_permission(request, assignment):
                 raise PermissionDenied
             if decision_form is not None and decision_form.is_valid():
-                return self._decide(request, assignment, decision_form)
+                response = self._decide(request, assignment, decision_form)
+                if response is not None:
+                    return response
             if reassign_form is not None and reassign_form.is_valid():
                 return self._reassign(request, assignment, reassign_form)
             if decision_form is None and reassign_form is None:
@@ -230,7 +232,11 @@ class ReviewAssignmentAdmin(ReadOnlyHistoryAdmin):
         context.update(decision_form=decision_form, reassign_form=reassign_form)
         return TemplateResponse(request, self.review_template, context)
 
-    def _decide(self, request: HttpRequest, assignment: ReviewAssignment, form: DecisionForm) -> HttpResponse:
+    def _decide(
+        self, request: HttpRequest, assignment: ReviewAssignment, form: DecisionForm
+    ) -> HttpResponse | None:
+        """Record the decision and return to the queue; None when the form is to be shown again
+        with the service's field errors (a comment it requires)."""
         decision, comment = form.cleaned_data["decision"], form.cleaned_data["comment"]
         try:
             if decision == DECLINE:
@@ -240,7 +246,13 @@ class ReviewAssignmentAdmin(ReadOnlyHistoryAdmin):
             else:
                 services.decide(actor=request.user, assignment=assignment, decision=decision, comment=comment)
                 messages.success(request, f"Your decision is recorded: {Decision(decision).label.lower()}.")
-        except (ApplicationError, ValidationError) as error:
+        except ValidationError as error:
+            if not hasattr(error, "error_dict"):
+                messages.error(request, _refusal(error))
+                return HttpResponseRedirect(request.path)
+            form.add_service_errors(error)
+            return None
+        except ApplicationError as error:
             messages.error(request, _refusal(error))
             return HttpResponseRedirect(request.path)
         return HttpResponseRedirect(reverse("admin:editorial_reviewassignment_changelist"))

@@ -7,7 +7,7 @@ from typing import Any
 
 from rest_framework.permissions import BasePermission
 
-from reviewers.roles import board_member_of, is_editor, is_editor_in_chief
+from reviewers.roles import board_member_of, is_editor
 
 
 class IsEditor(BasePermission):
@@ -17,13 +17,6 @@ class IsEditor(BasePermission):
 
     def has_permission(self, request: Any, view: Any) -> bool:
         return is_editor(request.user)
-
-
-class IsEditorInChief(BasePermission):
-    message = "Only an editor-in-chief can do this."
-
-    def has_permission(self, request: Any, view: Any) -> bool:
-        return is_editor_in_chief(request.user)
 
 
 class IsEditorOrBoardMember(BasePermission):

@@ -119,6 +119,11 @@ def _fresh_assignment(pk: int) -> ReviewAssignment:
     return selectors.assignment_details().get(pk=pk)
 
 
+def _fresh_assignments(assignments: list[ReviewAssignment]) -> list[ReviewAssignment]:
+    """Assignments a step returned, read again as the API shows them, in the order made."""
+    return list(selectors.assignment_details().filter(pk__in=[a.pk for a in assignments]).order_by("pk"))
+
+
 @extend_schema(
     tags=["workflow"],
     request=AssignRequestSerializer,
@@ -171,8 +176,9 @@ class ArticleAutoAssignView(generics.GenericAPIView):
         assignments = services.auto_assign(
             actor=request.user, article=article, reason=serializer.validated_data["reason"]
         )
-        fresh = selectors.assignment_details().filter(pk__in=[a.pk for a in assignments]).order_by("pk")
-        return Response({"assignments": AssignmentSerializer(fresh, many=True).data})
+        return Response(
+            {"assignments": AssignmentSerializer(_fresh_assignments(assignments), many=True).data}
+        )
 
 
 # --- Assignments ---------------------------------------------------------------------------------
@@ -256,13 +262,10 @@ class AssignmentDeclineView(AssignmentActionView):
         replacements = services.decline(
             actor=request.user, assignment=assignment, reason=serializer.validated_data["reason"]
         )
-        fresh = selectors.assignment_details()
         return Response(
             {
-                "assignment": AssignmentSerializer(fresh.get(pk=pk)).data,
-                "replacements": AssignmentSerializer(
-                    fresh.filter(pk__in=[r.pk for r in replacements]).order_by("pk"), many=True
-                ).data,
+                "assignment": AssignmentSerializer(_fresh_assignment(pk)).data,
+                "replacements": AssignmentSerializer(_fresh_assignments(replacements), many=True).data,
             }
         )
 
