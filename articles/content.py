@@ -6,32 +6,20 @@ change summary, the author or the time), so that two versions with the same cont
 hash and any change a reader could notice changes it.
 
 Text is normalised before it is stored and hashed (Unicode NFC, ``\\n`` line endings, no
-surrounding white space), so the hash does not depend on the editor's platform.
+surrounding white space), so the hash does not depend on the editor's platform. Nothing else is
+changed or refused: any character may be written, so that clinical text such as "creatinine
+clearance < normal range and potassium > 5.0 mmol/L", "HbA1c ≥ 48 mmol/mol" or "β-blocker" is
+stored exactly as typed. The body is Markdown; HTML typed into any field is kept as text, and is
+made safe where it is displayed, not here: ``articles.rendering`` shows it escaped (as typed,
+never as markup), and every other field is plain text that templates escape.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import re
 import unicodedata
 from dataclasses import asdict, dataclass
-
-from django.core.exceptions import ValidationError
-
-# An HTML tag or comment: "<script>", "</p>", "<img src=x>", "<!-- -->". Markdown autolinks
-# ("<https://...>") and comparisons ("ANC < 1.5") do not match.
-_HTML = re.compile(r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9-]*(\s[^<>]*)?/?\s*>|<!--")
-
-
-def no_html(value: str) -> None:
-    """Article text is Markdown: HTML (and so any script) is refused at the door, so that
-    nothing stored can run in a reader's or a reviewer's browser."""
-    if value and _HTML.search(value):
-        raise ValidationError(
-            "Write this in Markdown; HTML tags such as <script> or <img> are not allowed.",
-            code="html_not_allowed",
-        )
 
 
 def normalise_text(text: str) -> str:

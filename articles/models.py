@@ -18,7 +18,7 @@ from django.db.models import Q
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from articles import permissions
-from articles.content import ReferenceContent, VersionContent, no_html
+from articles.content import ReferenceContent, VersionContent
 from articles.exceptions import ImmutableVersionError
 from config.audit import AuditedHistoricalRecords
 from reviewers.models import Specialty
@@ -71,9 +71,7 @@ class ArticleQuerySet(models.QuerySet["Article"]):
 
 class Article(ConcurrentTransitionMixin, models.Model):
     slug = models.SlugField(max_length=200, unique=True)
-    title = models.CharField(
-        max_length=300, validators=[no_html], help_text="The working title editors see in lists."
-    )
+    title = models.CharField(max_length=300, help_text="The working title editors see in lists.")
     specialty = models.ForeignKey(Specialty, on_delete=models.PROTECT, related_name="articles")
     risk_level = models.CharField(max_length=20, choices=RiskLevel.choices, default=RiskLevel.STANDARD)
     # Protected: only the transitions below change it, and only editorial.services calls them.
@@ -289,12 +287,11 @@ class ImmutableModel(models.Model):
 class ArticleVersion(ImmutableModel):
     article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveIntegerField()
-    title = models.CharField(max_length=300, validators=[no_html])
-    body = models.TextField(validators=[no_html], help_text="Markdown.")
+    title = models.CharField(max_length=300)
+    body = models.TextField(help_text="Markdown.")
     change_summary = models.CharField(
         max_length=500,
         blank=True,
-        validators=[no_html],
         help_text="What changed since the previous version, for reviewers.",
     )
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -337,11 +334,10 @@ class ArticleVersion(ImmutableModel):
 class Reference(ImmutableModel):
     version = models.ForeignKey(ArticleVersion, on_delete=models.PROTECT, related_name="references")
     position = models.PositiveSmallIntegerField(help_text="1 for the first reference.")
-    citation = models.TextField(validators=[no_html])
+    citation = models.TextField()
     source = models.CharField(
         max_length=200,
         blank=True,
-        validators=[no_html],
         help_text="Guideline body or journal, e.g. ESMO, Lancet Oncol.",
     )
     year = models.PositiveSmallIntegerField(
