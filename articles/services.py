@@ -6,7 +6,8 @@ acting user and the reason on every history row they produce.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
@@ -194,6 +195,26 @@ def lock_article(pk: int) -> Article:
     return Article.objects.select_for_update().get(pk=pk)
 
 
+@contextmanager
+def expect_unchanged(article: Article, expected_etags: Sequence[str] | None) -> Iterator[Article]:
+    """Run the block in a transaction holding the article's row lock, provided the article still
+    has one of ``expected_etags`` (from an HTTP ``If-Match``; ``"*"`` matches any, None means the
+    client set no condition); else raise ``StaleArticle`` (412) before the block runs.
+
+    Yields the locked article. The check and the change it guards happen under one lock in one
+    transaction, so a change committed by someone else in between cannot slip through. Services
+    called in the block may open their own atomic blocks and take the same lock again.
+    """
+    with transaction.atomic():
+        locked = lock_article(article.pk)
+        if expected_etags is not None and "*" not in expected_etags and locked.etag() not in expected_etags:
+            raise StaleArticle(
+                "The article has changed since you read it. Fetch it again and reapply your change.",
+                extra={"etag": locked.etag()},
+            )
+        yield locked
+
+
 @transaction.atomic
 def create_version(
     *,
@@ -290,14 +311,7 @@ def update_article(
             {field: "This field cannot be changed here." for field in sorted(unknown)},
             code="not_editable",
         )
-    with audit(actor=actor, reason=reason):
-        locked = lock_article(article.pk)
-        if expected_etags is not None:
-            if "*" not in expected_etags and locked.etag() not in expected_etags:
-                raise StaleArticle(
-                    "The article has changed since you read it. Fetch it again and reapply your change.",
-                    extra={"etag": locked.etag()},
-                )
+    with audit(actor=actor, reason=reason), expect_unchanged(article, expected_etags) as locked:
         for field, value in changes.items():
             setattr(locked, field, normalise_text(value) if field == "title" else value)
         locked.full_clean(exclude=["status"])
