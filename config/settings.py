@@ -172,6 +172,9 @@ else:
 
 # Bodies above this many bytes are refused with a 400 before they are parsed.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("API_MAX_BODY_BYTES", default=1_000_000, minimum=1024)
+# A PATCH of an article must send the ETag the client read as If-Match (428 without it); off, a
+# PATCH without it overwrites, as it did before. A stale If-Match is refused (412) either way.
+API_REQUIRE_IF_MATCH = env_bool("API_REQUIRE_IF_MATCH", default=True)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

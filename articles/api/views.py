@@ -3,6 +3,7 @@ selectors. Workflow steps are added by editorial.api."""
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from django.http import Http404
@@ -26,8 +27,8 @@ from articles.api.serializers import (
 )
 from articles.diff import unified_diff
 from articles.models import Article, ArticleVersion
-from config.api.conditional import if_match, not_modified
-from config.api.errors import error_response
+from config.api.conditional import IF_MATCH_REQUIRED, if_match, not_modified, required_if_match
+from config.api.errors import PRECONDITION_FAILED, PRECONDITION_REQUIRED
 
 
 def article_or_404(slug: str) -> Article:
@@ -48,6 +49,14 @@ def detail_response(request: Request, article: Article, *, status_code: int = st
     )
     response["ETag"] = article.etag()
     return response
+
+
+def unless_changed(request: Request, article: Article) -> AbstractContextManager[object]:
+    """For a workflow step on ``article``: when the request sent ``If-Match``, run the step under
+    the article's lock and only if the article still has that ETag (else 412, nothing changed);
+    without the header, no condition."""
+    etags = if_match(request)
+    return nullcontext() if etags is None else services.expect_unchanged(article, etags)
 
 
 @extend_schema(tags=["articles"])
@@ -83,7 +92,7 @@ class ArticleListCreateView(generics.ListCreateAPIView):
 
 @extend_schema(tags=["articles"])
 class ArticleDetailView(generics.GenericAPIView):
-    """One article. PATCH changes metadata only; send the ETag you read as ``If-Match``."""
+    """One article. PATCH changes metadata only, and must send the ETag you read as ``If-Match``."""
 
     http_method_names = ["get", "patch", "head", "options"]
     serializer_class = ArticleDetailSerializer
@@ -98,24 +107,18 @@ class ArticleDetailView(generics.GenericAPIView):
 
     @extend_schema(
         request=ArticleUpdateSerializer,
-        responses={
-            200: ArticleDetailSerializer,
-            412: error_response("The article changed since you read it (a stale If-Match)."),
-        },
-        parameters=[
-            OpenApiParameter(
-                "If-Match", str, OpenApiParameter.HEADER, required=False, description="The ETag you read."
-            )
-        ],
+        responses={200: ArticleDetailSerializer, **PRECONDITION_FAILED, **PRECONDITION_REQUIRED},
+        parameters=[IF_MATCH_REQUIRED],
     )
     def patch(self, request: Request, slug: str) -> Response:
         article = article_or_404(slug)
+        expected_etags = required_if_match(request)
         serializer = ArticleUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         article = services.update_article(
             actor=request.user,
             article=article,
-            expected_etags=if_match(request),
+            expected_etags=expected_etags,
             **serializer.validated_data,
         )
         return article_response(request, article)

@@ -114,6 +114,15 @@ def error_response(description: str) -> OpenApiResponse:
 
 CONFLICT = {409: error_response("The article's status or the review's state does not allow this.")}
 FORBIDDEN = {403: error_response("Your role does not allow this.")}
+# Optimistic concurrency (config.api.conditional): the article changed since the client read it,
+# or the client did not say which copy it read.
+PRECONDITION_FAILED = {
+    412: error_response(
+        "The article changed since you read it (a stale If-Match); nothing was changed. The body "
+        "has the current `etag`: GET the article again and redo your change on it."
+    )
+}
+PRECONDITION_REQUIRED = {428: error_response("No If-Match: GET the article and send its ETag as If-Match.")}
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

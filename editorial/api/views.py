@@ -19,9 +19,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from articles.api.serializers import ArticleDetailSerializer, VersionSerializer, VersionWriteSerializer
-from articles.api.views import VersionListView, article_or_404, article_response
-from config.api.conditional import not_modified
-from config.api.errors import CONFLICT, FORBIDDEN, error_response
+from articles.api.views import VersionListView, article_or_404, article_response, unless_changed
+from config.api.conditional import IF_MATCH_OPTIONAL, not_modified
+from config.api.errors import CONFLICT, FORBIDDEN, PRECONDITION_FAILED, error_response
 from editorial import selectors, services
 from editorial.api.serializers import (
     AssignmentListSerializer,
@@ -50,12 +50,17 @@ class VersionListCreateView(VersionListView):
     """An article's versions, newest first; POST writes the next version. Writing a version while
     one is in review ends that review (the round is superseded and the article returns to draft)."""
 
-    @extend_schema(request=VersionWriteSerializer, responses={201: VersionSerializer, **CONFLICT})
+    @extend_schema(
+        request=VersionWriteSerializer,
+        responses={201: VersionSerializer, **CONFLICT, **PRECONDITION_FAILED},
+        parameters=[IF_MATCH_OPTIONAL],
+    )
     def post(self, request: Request, slug: str) -> Response:
         article = article_or_404(slug)
         serializer = VersionWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        version = services.add_version(actor=request.user, article=article, **serializer.validated_data)
+        with unless_changed(request, article):
+            version = services.add_version(actor=request.user, article=article, **serializer.validated_data)
         return Response(VersionSerializer(version).data, status=status.HTTP_201_CREATED)
 
 
@@ -74,7 +79,9 @@ TRANSITIONS = {
         200: ArticleDetailSerializer,
         409: error_response("Not allowed in the article's current status; see allowed_transitions."),
         **FORBIDDEN,
+        **PRECONDITION_FAILED,
     },
+    parameters=[IF_MATCH_OPTIONAL],
 )
 class ArticleTransitionView(generics.GenericAPIView):
     """Submit the current version, withdraw it from review, retire or restore the article. The
@@ -88,7 +95,8 @@ class ArticleTransitionView(generics.GenericAPIView):
         serializer = ReasonSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         step = TRANSITIONS[self.transition]
-        step(actor=request.user, article=article, reason=serializer.validated_data["reason"])
+        with unless_changed(request, article):
+            step(actor=request.user, article=article, reason=serializer.validated_data["reason"])
         return article_response(request, article)
 
 
@@ -132,7 +140,9 @@ def _fresh_assignments(assignments: list[ReviewAssignment]) -> list[ReviewAssign
         400: error_response("Invalid input, or the member is not eligible (see reasons)."),
         **FORBIDDEN,
         **CONFLICT,
+        **PRECONDITION_FAILED,
     },
+    parameters=[IF_MATCH_OPTIONAL],
 )
 class ArticleAssignmentCreateView(generics.GenericAPIView):
     """Assign a board member to the article's open review round."""
@@ -145,14 +155,15 @@ class ArticleAssignmentCreateView(generics.GenericAPIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         reviewer = get_object_or_404(BoardMember, pk=data["reviewer"])
-        assignment = services.assign(
-            actor=request.user,
-            article=article,
-            reviewer=reviewer,
-            reason=data["reason"],
-            due_at=data.get("due_at"),
-            override_reason=data["override_reason"],
-        )
+        with unless_changed(request, article):
+            assignment = services.assign(
+                actor=request.user,
+                article=article,
+                reviewer=reviewer,
+                reason=data["reason"],
+                due_at=data.get("due_at"),
+                override_reason=data["override_reason"],
+            )
         return Response(
             AssignmentSerializer(_fresh_assignment(assignment.pk)).data, status=status.HTTP_201_CREATED
         )
@@ -161,7 +172,8 @@ class ArticleAssignmentCreateView(generics.GenericAPIView):
 @extend_schema(
     tags=["workflow"],
     request=AutoAssignRequestSerializer,
-    responses={200: AutoAssignResponseSerializer, **FORBIDDEN, **CONFLICT},
+    responses={200: AutoAssignResponseSerializer, **FORBIDDEN, **CONFLICT, **PRECONDITION_FAILED},
+    parameters=[IF_MATCH_OPTIONAL],
 )
 class ArticleAutoAssignView(generics.GenericAPIView):
     """Assign the least-loaded eligible members of the article's specialty until the open round
@@ -173,9 +185,10 @@ class ArticleAutoAssignView(generics.GenericAPIView):
         article = article_or_404(slug)
         serializer = AutoAssignRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        assignments = services.auto_assign(
-            actor=request.user, article=article, reason=serializer.validated_data["reason"]
-        )
+        with unless_changed(request, article):
+            assignments = services.auto_assign(
+                actor=request.user, article=article, reason=serializer.validated_data["reason"]
+            )
         return Response(
             {"assignments": AssignmentSerializer(_fresh_assignments(assignments), many=True).data}
         )

@@ -115,7 +115,10 @@ def test_patch_with_the_current_etag_changes_metadata_and_gives_a_new_etag(api, 
 
 def test_patch_with_a_stale_etag_is_412_and_changes_nothing(api, world):
     stale = api.get("/api/v1/articles/phesgo/")["ETag"]
-    api.patch("/api/v1/articles/phesgo/", {"title": "First edit", "reason": "r"}, format="json")
+    first = api.patch(
+        "/api/v1/articles/phesgo/", {"title": "First edit", "reason": "r"}, format="json", HTTP_IF_MATCH=stale
+    )
+    assert first.status_code == 200
 
     response = api.patch(
         "/api/v1/articles/phesgo/",
@@ -131,7 +134,10 @@ def test_patch_with_a_stale_etag_is_412_and_changes_nothing(api, world):
 
 
 def test_patch_cannot_change_status_or_text(api):
-    response = api.patch("/api/v1/articles/phesgo/", {"status": "approved", "reason": "r"}, format="json")
+    etag = api.get("/api/v1/articles/phesgo/")["ETag"]
+    response = api.patch(
+        "/api/v1/articles/phesgo/", {"status": "approved", "reason": "r"}, format="json", HTTP_IF_MATCH=etag
+    )
     assert response.status_code == 400
     assert Article.objects.get(slug="phesgo").status == "draft"
 
