@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import authenticate
+from django.db.models import Q
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
 from knox import views as knox_views
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -29,12 +31,34 @@ class TokenRequestSerializer(serializers.Serializer):
         return attrs
 
 
+class TokenLimitReached(exceptions.PermissionDenied):
+    default_code = "token_limit_reached"
+
+
 class TokenView(knox_views.LoginView):
-    """Exchange a username and password for a token; send it as ``Authorization: Token <token>``."""
+    """Exchange a username and password for a token; send it as ``Authorization: Token <token>``.
+    A user holds at most ``REST_KNOX["TOKEN_LIMIT_PER_USER"]`` unexpired tokens at once."""
 
     authentication_classes = ()
     permission_classes = (AllowAny,)
     throttle_scope = "auth"
+
+    def get_token_limit_per_user(self) -> None:
+        # knox would refuse with a body of its own ({"error": ...}); the cap is enforced in post()
+        # instead, to answer in the one error shape.
+        return None
+
+    def refuse_beyond_the_token_limit(self, user: Any) -> None:
+        limit = super().get_token_limit_per_user()
+        if limit is None:
+            return
+        active = user.auth_token_set.filter(Q(expiry__gt=timezone.now()) | Q(expiry__isnull=True))
+        if active.count() >= limit:
+            tokens = "token" if limit == 1 else "tokens"
+            raise TokenLimitReached(
+                f"You already have {limit} active {tokens}, the most allowed; sign out of one "
+                "(POST /api/v1/auth/logout/) or all (/api/v1/auth/logout-all/) first."
+            )
 
     @extend_schema(
         request=TokenRequestSerializer,
@@ -47,6 +71,10 @@ class TokenView(knox_views.LoginView):
                 },
             ),
             400: error_response("Missing fields, or unknown username or wrong password."),
+            403: error_response(
+                "You already hold the most tokens allowed (code `token_limit_reached`); sign out of "
+                "one or all first."
+            ),
         },
         tags=["auth"],
         auth=[],
@@ -55,6 +83,7 @@ class TokenView(knox_views.LoginView):
         serializer = TokenRequestSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         request.user = serializer.validated_data["user"]
+        self.refuse_beyond_the_token_limit(request.user)
         return super().post(request, format=format)
 
 
