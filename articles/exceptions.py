@@ -22,3 +22,10 @@ class StaleArticle(ApplicationError):
 
     code = "precondition_failed"
     kind = ErrorKind.PRECONDITION_FAILED
+
+
+class ReviewInProgress(ApplicationError):
+    """A change that the version in review depends on (the article's classification)."""
+
+    code = "review_in_progress"
+    kind = ErrorKind.CONFLICT

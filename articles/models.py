@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
 from articles import permissions
 from articles.content import ReferenceContent, VersionContent
@@ -63,10 +63,21 @@ current_version_not_yet_decided.failure = (  # type: ignore[attr-defined]
 )
 
 
+# The approval of an article in these statuses has lapsed (or the article is off the site),
+# whatever its review date says.
+APPROVAL_LAPSED = (S.EXPIRED, S.RETIRED)
+
+
 class ArticleQuerySet(models.QuerySet["Article"]):
     def due_for_review(self, now: datetime.datetime) -> ArticleQuerySet:
         """Approved articles whose review date has come (``Article.review_is_due``)."""
         return self.filter(status=S.APPROVED, review_due_at__lte=now)
+
+    def showing_approval(self, now: datetime.datetime) -> ArticleQuerySet:
+        """Articles whose public page carries the board's approval (``Article.shows_approval``)."""
+        return self.filter(published_version__isnull=False, review_due_at__gt=now).exclude(
+            status__in=APPROVAL_LAPSED
+        )
 
 
 class Article(ConcurrentTransitionMixin, models.Model):
@@ -176,11 +187,19 @@ class Article(ConcurrentTransitionMixin, models.Model):
         field=status, source=S.UNDER_REVIEW, target=S.CHANGES_REQUESTED, permission=permissions.board_member
     )
     def request_changes(self, *, version: ArticleVersion) -> None:
-        self.last_decided_version = version
+        self._decided_against(version)
 
     @transition(field=status, source=S.UNDER_REVIEW, target=S.DRAFT, permission=permissions.board_member)
     def reject(self, *, version: ArticleVersion) -> None:
+        self._decided_against(version)
+
+    def _decided_against(self, version: ArticleVersion) -> None:
         self.last_decided_version = version
+        if self.published_version_id == version.pk:
+            # A re-review found fault with the text readers are shown: the board no longer approves
+            # it, so it comes off the site.
+            self.published_version = None
+            self.review_due_at = None
 
     @transition(
         field=status,
@@ -215,17 +234,38 @@ class Article(ConcurrentTransitionMixin, models.Model):
     @transition(
         field=status,
         source=S.RETIRED,
-        target=S.DRAFT,
+        target=RETURN_VALUE(S.DRAFT, S.EXPIRED),
         permission=permissions.editor_in_chief,
         custom={"action": True},
     )
-    def restore(self) -> None:
-        pass
+    def restore(self, *, at: datetime.datetime) -> str:
+        """Back without the badge: an approval lapses while its article is off the site, so an
+        article with an approved text returns expired (and is reviewed again), one without as a
+        draft."""
+        if self.published_version_id is None:
+            return S.DRAFT
+        self.lapse_approval(at=at)
+        return S.EXPIRED
 
     def etag(self) -> str:
         """A strong HTTP validator for the article as editors see it: every save changes it."""
         digest = hashlib.sha256(f"{self.pk}:{self.updated_at.isoformat()}".encode()).hexdigest()[:32]
         return f'"{digest}"'
+
+    def shows_approval(self, now: datetime.datetime) -> bool:
+        """Whether the public page carries the board's approval: an approved version whose review
+        date has not come, on an article whose approval has not lapsed. The approval rules keep
+        this true only of approvals that still count (see ``editorial.eligibility``)."""
+        return (
+            self.published_version_id is not None
+            and self.status not in APPROVAL_LAPSED
+            and not self.review_is_due(now)
+        )
+
+    def lapse_approval(self, *, at: datetime.datetime) -> None:
+        """The approval stops standing at ``at``: its review date comes forward to then."""
+        if self.review_due_at is None or self.review_due_at > at:
+            self.review_due_at = at
 
     def review_is_due(self, now: datetime.datetime) -> bool:
         """The approval's review date has come: it is shown with the caution line and expired by

@@ -10,19 +10,22 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from simple_history.utils import bulk_create_with_history
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from articles.content import ReferenceContent, VersionContent, normalise_text
-from articles.exceptions import ArticleLocked, StaleArticle
+from articles.exceptions import ArticleLocked, ReviewInProgress, StaleArticle
 from articles.models import IN_REVIEW, Article, ArticleStatus, ArticleVersion, Reference, RiskLevel
-from config.audit import audit
+from articles.signals import article_reclassified
+from config.audit import audit, current_audit
+from reviewers.models import Specialty
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
-    from reviewers.models import Specialty
 
 MAX_REFERENCES = 100
 
@@ -285,6 +288,8 @@ def append_version(
 
 
 ARTICLE_METADATA_FIELDS = ("title", "specialty", "risk_level", "review_interval_days")
+# The metadata that decides who must review an article and how many approvals it needs.
+CLASSIFICATION_FIELDS = ("specialty", "risk_level")
 
 
 @transaction.atomic
@@ -298,9 +303,16 @@ def update_article(
 ) -> Article:
     """Change an article's metadata (title, specialty, risk level, review interval).
 
-    The text is never changed here: that takes a new version. A new review interval moves the
-    review due date of an approved article at once; in any other status it applies from the next
-    approval (an expired approval stays expired until it is reviewed again).
+    The text is never changed here: that takes a new version.
+
+    The specialty and the risk level decide who must review and how many approvals are needed,
+    so they cannot change while a version is in review (``ReviewInProgress``). Changed at any
+    other time, they are sent out as ``article_reclassified``: the review workflow then checks
+    that the published approval still meets the rules of the new classification, and withdraws
+    it to a re-review when it does not.
+
+    A new review interval reschedules the published approval while it stands, earlier or later
+    (an approval that has lapsed or is already overdue is not revived by a longer interval).
 
     ``expected_etags`` (from an HTTP ``If-Match``): when given, the change is refused unless the
     article, read under its lock, still has one of these ETags (``"*"``: any).
@@ -312,10 +324,65 @@ def update_article(
             code="not_editable",
         )
     with audit(actor=actor, reason=reason), expect_unchanged(article, expected_etags) as locked:
+        now = timezone.now()
+        approval_stood = locked.shows_approval(now)
+        before = {"specialty": locked.specialty, "risk_level": locked.get_risk_level_display()}
         for field, value in changes.items():
             setattr(locked, field, normalise_text(value) if field == "title" else value)
+        after = {"specialty": locked.specialty, "risk_level": locked.get_risk_level_display()}
+        reclassified = {
+            field: (before[field], after[field]) for field in before if before[field] != after[field]
+        }
+        if reclassified and locked.status in IN_REVIEW:
+            version = locked.current_version.number if locked.current_version_id else None
+            raise ReviewInProgress(
+                "The specialty and the risk level decide who must review this article and how many "
+                f"approvals it needs, so they cannot change while version {version} is in review. "
+                "Withdraw it from review, make the change, and submit it again.",
+                extra={"status": locked.status},
+            )
         locked.full_clean(exclude=["status"])
-        if locked.status == ArticleStatus.APPROVED:
+        if approval_stood:
             locked.schedule_next_review()
         locked.save()
+        if reclassified:
+            article_reclassified.send(
+                sender=Article,
+                article=locked,
+                changes={field: (str(old), str(new)) for field, (old, new) in reclassified.items()},
+            )
     return locked
+
+
+def reschedule_reviews(*, specialty: Specialty) -> int:
+    """Move the review dates of the standing approvals of ``specialty``'s articles (those without
+    an interval of their own) to the specialty's interval as it is now, earlier or later, each
+    with a history row; returns how many moved. Called when a specialty is saved."""
+    now = timezone.now()
+    articles = list(
+        Article.objects.showing_approval(now)
+        .filter(specialty=specialty, review_interval_days__isnull=True)
+        .select_for_update()
+        .order_by("pk")
+    )
+    moved = []
+    for article in articles:
+        article.specialty = specialty
+        due = article.last_reviewed_at + article.review_interval()
+        if due != article.review_due_at:
+            article.review_due_at, article.updated_at = due, now
+            moved.append(article)
+    if moved:
+        context = current_audit()
+        days = specialty.review_interval_days or settings.REVIEW_INTERVAL_DAYS
+        bulk_update_with_history(
+            moved,
+            Article,
+            ["review_due_at", "updated_at"],
+            default_user=context.actor if context else None,
+            default_change_reason=(
+                context.reason if context else f"Review interval of {specialty.name} is now {days} days"
+            ),
+            default_date=now,
+        )
+    return len(moved)

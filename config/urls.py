@@ -14,6 +14,7 @@ api_v1 = [
     path("auth/logout-all/", auth.LogoutAllView.as_view(), name="auth-logout-all"),
     path("", include("articles.api.urls")),
     path("", include("editorial.api.urls")),
+    path("", include("editorial.public.urls")),
 ]
 
 urlpatterns = [

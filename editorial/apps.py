@@ -19,3 +19,6 @@ class EditorialConfig(AppConfig):
     def ready(self) -> None:
         # After this (the last) app is migrated every model's permissions exist: set up the roles.
         post_migrate.connect(_set_up_roles, sender=self)
+        from editorial.integrity import receivers
+
+        receivers.connect()

@@ -12,9 +12,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from articles.models import Article, ArticleVersion
+from articles.models import Article, ArticleVersion, RiskLevel
 from config.audit import AuditedHistoricalRecords
-from reviewers.models import BoardMember
+from reviewers.models import BoardMember, Specialty
 
 
 class RoundTrigger(models.TextChoices):
@@ -100,9 +100,18 @@ def overdue_q() -> Q:
     return Q(state__in=OPEN_ASSIGNMENT_STATES, due_at__lt=timezone.now())
 
 
+def standing_approval_q() -> Q:
+    """An approval that has not been voided: it counts towards its round unless a rule of
+    ``editorial.eligibility.approval_reasons`` now says otherwise."""
+    return Q(state=AssignmentState.COMPLETED, decision=Decision.APPROVE, voided_at__isnull=True)
+
+
 class ReviewAssignmentQuerySet(models.QuerySet["ReviewAssignment"]):
     def open(self) -> ReviewAssignmentQuerySet:
         return self.filter(state__in=OPEN_ASSIGNMENT_STATES)
+
+    def standing_approvals(self) -> ReviewAssignmentQuerySet:
+        return self.filter(standing_approval_q())
 
     def overdue(self) -> ReviewAssignmentQuerySet:
         return self.filter(overdue_q())
@@ -131,8 +140,33 @@ class ReviewAssignment(models.Model):
         max_length=64, blank=True, help_text="The content hash of the exact text the decision was made on."
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    # What the decision was made under, recorded with it: the rules an approval must meet depend on
+    # the article's classification, which editors can change later.
+    decided_risk_level = models.CharField(
+        max_length=20,
+        choices=RiskLevel.choices,
+        blank=True,
+        help_text="The article's risk level when the decision was made.",
+    )
+    decided_specialty = models.ForeignKey(
+        Specialty,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The article's specialty when the decision was made.",
+    )
+    decided_as_specialist = models.BooleanField(
+        null=True, blank=True, help_text="Whether the reviewer held that specialty when deciding."
+    )
     closed_at = models.DateTimeField(
         null=True, blank=True, help_text="When it was declined, completed or cancelled."
+    )
+    voided_at = models.DateTimeField(
+        null=True, blank=True, help_text="When this approval stopped counting (see void_reason)."
+    )
+    void_reason = models.TextField(
+        blank=True, help_text="Why the approval no longer counts, e.g. a conflict of interest declared later."
     )
 
     history = AuditedHistoricalRecords()
@@ -155,6 +189,30 @@ class ReviewAssignment(models.Model):
                 | (~Q(state=AssignmentState.COMPLETED) & Q(decision="") & Q(decided_at__isnull=True)),
                 name="assignment_decision_iff_completed",
             ),
+            models.CheckConstraint(
+                condition=(
+                    Q(state=AssignmentState.COMPLETED)
+                    & ~Q(decided_risk_level="")
+                    & Q(decided_specialty__isnull=False)
+                    & Q(decided_as_specialist__isnull=False)
+                )
+                | (
+                    ~Q(state=AssignmentState.COMPLETED)
+                    & Q(decided_risk_level="")
+                    & Q(decided_specialty__isnull=True)
+                    & Q(decided_as_specialist__isnull=True)
+                ),
+                name="assignment_decision_records_classification",
+            ),
+            models.CheckConstraint(
+                condition=(Q(voided_at__isnull=True) & Q(void_reason=""))
+                | (
+                    Q(voided_at__isnull=False)
+                    & ~Q(void_reason="")
+                    & Q(state=AssignmentState.COMPLETED, decision=Decision.APPROVE)
+                ),
+                name="only_approvals_voided_with_reason",
+            ),
         ]
         indexes = [
             models.Index(fields=["state", "due_at"], name="assignment_state_due_idx"),
@@ -169,6 +227,14 @@ class ReviewAssignment(models.Model):
     def is_open(self) -> bool:
         return self.state in OPEN_ASSIGNMENT_STATES
 
+    @property
+    def is_standing_approval(self) -> bool:
+        return (
+            self.state == AssignmentState.COMPLETED
+            and self.decision == Decision.APPROVE
+            and self.voided_at is None
+        )
+
 
 class ReminderKind(models.TextChoices):
     # Reminders, sent by the periodic sweep.
@@ -179,6 +245,7 @@ class ReminderKind(models.TextChoices):
     ASSIGNED = "assigned", "Review assigned"
     CANCELLED = "cancelled", "Review cancelled"
     DECIDED = "decided", "Decision made"
+    VOIDED = "voided", "Approval voided"
 
 
 ONCE = "once"

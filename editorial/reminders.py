@@ -8,6 +8,7 @@ way to the broker (or a worker that died) costs a delay, not an email:
 | ``assigned`` | an open assignment made lately (1) | the reviewer | once |
 | ``cancelled`` | an assignment cancelled lately (1) whose reviewer was told of it | the reviewer | once |
 | ``decided`` | a decision made lately (1) | the article's editors | once |
+| ``voided`` | an approval voided lately (1) | the reviewer and the article's editors | once |
 | ``due_soon`` | an open assignment due within REVIEW_DUE_SOON_HOURS (2) | the reviewer | once |
 | ``overdue`` | an open assignment past its due date | the reviewer | the UTC date |
 | ``escalation`` | an open assignment REVIEW_ESCALATE_AFTER_DAYS past due | the editors-in-chief | once |
@@ -64,7 +65,12 @@ ALREADY_SENT = "already_sent"
 NO_RECIPIENT = "no_recipient"
 FAILED = "failed"
 
-NOTIFICATION_KINDS = (ReminderKind.ASSIGNED, ReminderKind.CANCELLED, ReminderKind.DECIDED)
+NOTIFICATION_KINDS = (
+    ReminderKind.ASSIGNED,
+    ReminderKind.CANCELLED,
+    ReminderKind.DECIDED,
+    ReminderKind.VOIDED,
+)
 REMINDER_KINDS = (ReminderKind.DUE_SOON, ReminderKind.OVERDUE, ReminderKind.ESCALATION)
 
 
@@ -116,6 +122,7 @@ def owed_notifications(
             _logged(ReminderKind.ASSIGNED), state=AssignmentState.CANCELLED, closed_at__gte=since
         ),
         ReminderKind.DECIDED: base.filter(state=AssignmentState.COMPLETED, decided_at__gte=since),
+        ReminderKind.VOIDED: base.filter(voided_at__gte=since),
     }
     for kind, queryset in owed.items():
         for assignment in queryset.exclude(_logged(kind)):
@@ -193,11 +200,14 @@ class _Recipients:
         round = item.assignment.round
         if item.kind == ReminderKind.ESCALATION:
             return self.chiefs()
+        # The article's author and whoever submitted this round, once each; a re-review is
+        # submitted by the scheduler, which reads no email.
+        editors = {user.pk: user for user in (round.article.created_by, round.opened_by)}
+        editors = [user for user in editors.values() if not is_system_user(user)]
         if item.kind == ReminderKind.DECIDED:
-            # The article's author and whoever submitted this round, once each; a re-review is
-            # submitted by the scheduler, which reads no email.
-            editors = {user.pk: user for user in (round.article.created_by, round.opened_by)}
-            return [user for user in editors.values() if not is_system_user(user)]
+            return editors
+        if item.kind == ReminderKind.VOIDED:
+            return [item.assignment.reviewer.user, *editors]
         return [item.assignment.reviewer.user]
 
 
@@ -322,9 +332,27 @@ def _context(assignment: ReviewAssignment, *, now: datetime.datetime) -> dict[st
         ),
         "decision": _DECISIONS.get(assignment.decision, assignment.get_decision_display()),
         "is_re_review": round.trigger == RoundTrigger.RE_REVIEW,
-        "status": round.article.get_status_display(),
+        "status_after": _status_after_decision(assignment),
         "review_url": _review_url(assignment),
     }
+
+
+_OUTCOME_OF_DECISION = {
+    RoundOutcome.APPROVED: "approved: this version is now the one readers see",
+    RoundOutcome.CHANGES_REQUESTED: "with changes requested",
+    RoundOutcome.REJECTED: "rejected, and back in draft",
+}
+
+
+def _status_after_decision(assignment: ReviewAssignment) -> str:
+    """What the decision did to the article, whenever the email is sent: a decision that closed
+    the round closed it at the instant it was made."""
+    round = assignment.round
+    if round.closed_at is not None and round.closed_at == assignment.decided_at:
+        return _OUTCOME_OF_DECISION.get(round.outcome, round.get_outcome_display().lower())
+    if assignment.decision == Decision.APPROVE:
+        return "still under review: the round needs more approvals"
+    return "unchanged"
 
 
 def _review_url(assignment: ReviewAssignment) -> str:

@@ -1,30 +1,20 @@
-"""Reads for the review workflow: rounds, assignments, the audit trail, the board's workload and
-what the public site shows. Each is planned so that a page of results costs a fixed number of
-queries whatever its size."""
+"""Reads for the review workflow: rounds, assignments, the audit trail and the board's workload
+(what the public site shows is in editorial.public). Each is planned so that a page of results
+costs a fixed number of queries whatever its size."""
 
 from __future__ import annotations
 
-import datetime
-from dataclasses import dataclass
-
-from django.conf import settings
 from django.db.models import (
-    Exists,
     F,
-    OuterRef,
     Prefetch,
-    Q,
     QuerySet,
     Window,
 )
-from django.db.models.functions import Coalesce, Lag
-from django.utils import timezone
+from django.db.models.functions import Lag
 
-from articles.models import IN_REVIEW, Article, ArticleStatus, ArticleVersion
+from articles.models import Article
 from editorial.eligibility import open_review_count
 from editorial.models import (
-    AssignmentState,
-    Decision,
     ReviewAssignment,
     ReviewRound,
     RoundOutcome,
@@ -37,7 +27,9 @@ from reviewers.roles import board_member_of, is_editor, is_editor_in_chief
 
 def assignment_details() -> QuerySet[ReviewAssignment]:
     """Assignments with their reviewer, who assigned them, and whether they are overdue."""
-    return ReviewAssignment.objects.select_related("reviewer", "assigned_by").with_overdue()
+    return ReviewAssignment.objects.select_related(
+        "reviewer", "assigned_by", "decided_specialty"
+    ).with_overdue()
 
 
 def round_list(article: Article) -> QuerySet[ReviewRound]:
@@ -77,6 +69,22 @@ def review_desk_assignments(user: object) -> QuerySet[ReviewAssignment]:
     return _all_or_own(assignment_details(), user, sees_all=is_editor_in_chief(user))
 
 
+def current_approval_round(article: Article) -> ReviewRound | None:
+    """The round that approved the version the site shows (the latest, for a version reviewed
+    more than once), or None."""
+    if article.published_version_id is None:
+        return None
+    round = (
+        ReviewRound.objects.select_related("version")
+        .filter(article=article, version_id=article.published_version_id, outcome=RoundOutcome.APPROVED)
+        .order_by("-closed_at", "-pk")
+        .first()
+    )
+    if round is not None:
+        round.article = article
+    return round
+
+
 # --- The audit trail ----------------------------------------------------------------------------
 
 
@@ -91,9 +99,23 @@ def article_history(article: Article) -> QuerySet:
             previous_status=Window(Lag("status"), order_by=chronological),
             previous_version_id=Window(Lag("current_version_id"), order_by=chronological),
             version_number=F("current_version__number"),
+            specialty_slug=F("specialty__slug"),
+            **{
+                f"previous_{field}": Window(Lag(expression), order_by=chronological)
+                for field, expression in HISTORY_METADATA.items()
+            },
         )
         .order_by("-history_date", "-history_id")
     )
+
+
+# The article's metadata as the history shows its changes: the field, and what to compare.
+HISTORY_METADATA = {
+    "title": "title",
+    "specialty": "specialty__slug",
+    "risk_level": "risk_level",
+    "review_interval_days": "review_interval_days",
+}
 
 
 # --- The board ------------------------------------------------------------------------------------
@@ -106,77 +128,3 @@ def board_members() -> QuerySet[BoardMember]:
         .annotate(open_reviews=open_review_count())
         .order_by("display_name", "pk")
     )
-
-
-# --- The public site ------------------------------------------------------------------------------
-
-
-def public_articles() -> QuerySet[Article]:
-    """What the site lists: articles with an approved version (and, when PUBLIC_SHOW_UNREVIEWED
-    is on, those still waiting for their first approval), never retired ones."""
-    shown = Q(published_version__isnull=False)
-    if settings.PUBLIC_SHOW_UNREVIEWED:
-        shown |= Q(current_version__isnull=False)
-    return (
-        Article.objects.filter(shown)
-        .exclude(status=ArticleStatus.RETIRED)
-        .annotate(shown_title=Coalesce(F("published_version__title"), F("current_version__title")))
-        .order_by("slug")
-    )
-
-
-@dataclass(frozen=True)
-class Badge:
-    name: str
-    caution: bool
-    caution_text: str
-
-
-def public_badge(article: Article, *, now: datetime.datetime | None = None) -> Badge:
-    """Approved while an approved version exists and its review is not overdue; otherwise the
-    article's status, with the caution line."""
-    now = now or timezone.now()
-    if article.published_version_id is not None:
-        if not article.review_is_due(now):
-            return Badge("approved", False, "")
-        being_reviewed = article.status in IN_REVIEW or article.status == ArticleStatus.EXPIRED
-        return Badge(
-            article.status if being_reviewed else ArticleStatus.EXPIRED, True, settings.PUBLIC_OVERDUE_TEXT
-        )
-    return Badge(article.status, True, settings.PUBLIC_CAUTION_TEXT)
-
-
-@dataclass(frozen=True)
-class PublicPage:
-    article: Article
-    version: ArticleVersion
-    badge: Badge
-    reviewers: list[BoardMember]
-
-
-def public_page(slug: str) -> PublicPage | None:
-    """Everything the site shows for one article, or None when it is not shown."""
-    article = public_articles().filter(slug=slug).first()
-    if article is None:
-        return None
-    version_id = article.published_version_id or article.current_version_id
-    version = ArticleVersion.objects.prefetch_related("references").get(pk=version_id)
-    reviewers: list[BoardMember] = []
-    if article.published_version_id is not None:
-        approving_round = (
-            ReviewRound.objects.filter(
-                article=article, version_id=article.published_version_id, outcome=RoundOutcome.APPROVED
-            )
-            .order_by("-closed_at")
-            .first()
-        )
-        if approving_round is not None:
-            approvals = ReviewAssignment.objects.filter(
-                round=approving_round, state=AssignmentState.COMPLETED, decision=Decision.APPROVE
-            )
-            reviewers = list(
-                BoardMember.objects.filter(Exists(approvals.filter(reviewer=OuterRef("pk"))))
-                .prefetch_related("specialties")
-                .order_by("display_name")
-            )
-    return PublicPage(article=article, version=version, badge=public_badge(article), reviewers=reviewers)

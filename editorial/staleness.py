@@ -254,7 +254,7 @@ class ReReviewResult:
     remaining: int
 
 
-def _open_re_review(pk: int, actor: AbstractBaseUser) -> str:
+def _open_re_review(pk: int) -> str:
     """Submit one expired article again and auto-assign its reviewers, in one transaction.
     Returns "opened", "without_reviewers" or "skipped" (another worker has it, or it changed)."""
     with transaction.atomic():
@@ -266,17 +266,13 @@ def _open_re_review(pk: int, actor: AbstractBaseUser) -> str:
         if article is None:
             return "skipped"
         try:
-            services.submit(actor=actor, article=article, reason=RE_REVIEW_REASON)
+            outcome = services.open_re_review(
+                article=article, reason=RE_REVIEW_REASON, assign_reason=ASSIGN_REASON
+            )
         except WorkflowError as error:
             logger.warning("event=re_review_refused article=%s code=%s detail=%s", pk, error.code, error)
             return "skipped"
-        try:
-            services.auto_assign(actor=actor, article=article, reason=ASSIGN_REASON)
-        except NoEligibleReviewers as error:
-            # The submission stands (its own savepoint kept it); editors see it waiting.
-            logger.warning("event=re_review_without_reviewers article=%s detail=%s", pk, error)
-            return "without_reviewers"
-    return "opened"
+    return "skipped" if outcome == "left_to_editors" else outcome
 
 
 def _assign_waiting_re_review(pk: int, actor: AbstractBaseUser) -> bool:
@@ -311,7 +307,7 @@ def open_re_reviews(*, limit: int | None = None) -> ReReviewResult:
         .values_list("pk", flat=True)[: limit + 1]
     )
     remaining = max(len(candidates) - limit, 0)
-    outcomes = [_open_re_review(pk, actor) for pk in candidates[:limit]]
+    outcomes = [_open_re_review(pk) for pk in candidates[:limit]]
 
     waiting = (
         ReviewRound.objects.open()

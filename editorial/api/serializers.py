@@ -2,15 +2,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
-from articles.api.serializers import ReasonField, ReferenceSerializer
-from articles.models import Article, ArticleStatus
-from articles.rendering import render_markdown
+from articles.api.serializers import ReasonField
+from articles.models import ArticleStatus, RiskLevel
 from config.api.fields import OptionalChoiceField
 from editorial.models import Decision, ReviewAssignment, ReviewRound, RoundOutcome, RoundTrigger
-from editorial.selectors import PublicPage, public_badge
+from editorial.selectors import HISTORY_METADATA
 from reviewers.models import BoardMember
 
 
@@ -27,6 +26,15 @@ class ReviewerSerializer(serializers.ModelSerializer):
 class AssignmentSerializer(serializers.ModelSerializer):
     reviewer = ReviewerSerializer(read_only=True)
     decision = OptionalChoiceField(choices=Decision.choices, help_text="null until decided.")
+    decided_risk_level = OptionalChoiceField(
+        choices=RiskLevel.choices, help_text="The article's risk level the decision was made under."
+    )
+    decided_specialty = serializers.SlugRelatedField(
+        slug_field="slug",
+        read_only=True,
+        allow_null=True,
+        help_text="The article's specialty the decision was made under.",
+    )
     assigned_by = serializers.CharField(source="assigned_by.username", read_only=True)
     overdue = serializers.BooleanField(read_only=True, help_text="Open and past its due date.")
 
@@ -46,7 +54,12 @@ class AssignmentSerializer(serializers.ModelSerializer):
             "comment",
             "decided_content_hash",
             "decided_at",
+            "decided_risk_level",
+            "decided_specialty",
+            "decided_as_specialist",
             "closed_at",
+            "voided_at",
+            "void_reason",
         ]
         read_only_fields = fields
 
@@ -130,6 +143,9 @@ class HistoryEntrySerializer(serializers.Serializer):
     at = serializers.DateTimeField(source="history_date")
     actor = serializers.SerializerMethodField()
     change = serializers.SerializerMethodField(help_text="created, status, version or metadata.")
+    changes = serializers.SerializerMethodField(
+        help_text="The metadata fields this entry changed, each from what to what (empty when none did)."
+    )
     from_status = serializers.SerializerMethodField()
     to_status = serializers.ChoiceField(source="status", choices=ArticleStatus.choices)
     reason = serializers.CharField(source="history_change_reason", allow_null=True)
@@ -156,6 +172,32 @@ class HistoryEntrySerializer(serializers.Serializer):
     def get_from_status(self, row: Any) -> str | None:
         return row.previous_status
 
+    @extend_schema_field(
+        inline_serializer(
+            "MetadataChange",
+            {
+                "field": serializers.ChoiceField(choices=list(HISTORY_METADATA)),
+                "from": serializers.JSONField(help_text="The value before (a specialty by its slug)."),
+                "to": serializers.JSONField(help_text="The value after."),
+            },
+            many=True,
+        )
+    )
+    def get_changes(self, row: Any) -> list[dict[str, Any]]:
+        if row.history_type == "+" or row.previous_status is None:
+            return []
+        current = {
+            "title": row.title,
+            "specialty": row.specialty_slug,
+            "risk_level": row.risk_level,
+            "review_interval_days": row.review_interval_days,
+        }
+        return [
+            {"field": field, "from": getattr(row, f"previous_{field}"), "to": value}
+            for field, value in current.items()
+            if getattr(row, f"previous_{field}") != value
+        ]
+
 
 class BoardMemberSerializer(serializers.ModelSerializer):
     specialties = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
@@ -179,50 +221,3 @@ class BoardMemberSerializer(serializers.ModelSerializer):
 
     def get_credentials_current(self, member: BoardMember) -> bool:
         return member.credentials_current()
-
-
-# --- Public ---------------------------------------------------------------------------------------
-
-
-class PublicArticleListSerializer(serializers.Serializer):
-    slug = serializers.SlugField()
-    title = serializers.CharField(source="shown_title")
-    badge = serializers.SerializerMethodField(help_text="approved, or submitted, under_review, expired...")
-    caution = serializers.SerializerMethodField()
-    last_reviewed_at = serializers.DateTimeField(allow_null=True, help_text='Shown as "Last updated".')
-    next_review_due_at = serializers.DateTimeField(source="review_due_at", allow_null=True)
-
-    def get_badge(self, article: Article) -> str:
-        return public_badge(article).name
-
-    def get_caution(self, article: Article) -> bool:
-        return public_badge(article).caution
-
-
-class PublicReviewerSerializer(serializers.ModelSerializer):
-    name = serializers.CharField(source="display_name")
-    specialties = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
-
-    class Meta:
-        model = BoardMember
-        fields = ["name", "credentials", "specialties"]
-
-
-class PublicArticleSerializer(serializers.Serializer):
-    slug = serializers.SlugField(source="article.slug")
-    title = serializers.CharField(source="version.title")
-    body = serializers.CharField(source="version.body", help_text="Markdown.")
-    body_html = serializers.SerializerMethodField(help_text="The body rendered and sanitised.")
-    badge = serializers.CharField(source="badge.name")
-    caution = serializers.BooleanField(source="badge.caution")
-    caution_text = serializers.CharField(source="badge.caution_text")
-    last_reviewed_at = serializers.DateTimeField(source="article.last_reviewed_at", allow_null=True)
-    next_review_due_at = serializers.DateTimeField(source="article.review_due_at", allow_null=True)
-    reviewers = PublicReviewerSerializer(many=True)
-    references = ReferenceSerializer(source="version.references", many=True)
-    content_hash = serializers.CharField(
-        source="version.content_hash", help_text="SHA-256 of the text shown."
-    )
-
-    def get_body_html(self, page: PublicPage) -> str:
-        return render_markdown(page.version.body)

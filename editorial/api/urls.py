@@ -21,8 +21,4 @@ urlpatterns = [
     path("assignments/<id:pk>/decline/", views.AssignmentDeclineView.as_view(), name="assignment-decline"),
     path("assignments/<id:pk>/accept/", views.AssignmentAcceptView.as_view(), name="assignment-accept"),
     path("board-members/", views.BoardMemberListView.as_view(), name="board-member-list"),
-    path("public/articles/", views.PublicArticleListView.as_view(), name="public-article-list"),
-    path(
-        "public/articles/<slug:slug>/", views.PublicArticleDetailView.as_view(), name="public-article-detail"
-    ),
 ]

@@ -1,26 +1,23 @@
-"""The editors' API for the review workflow, the board members' decisions, and the public site's
-read-only endpoints. Each view validates its input, calls one service or selector, and renders the
-result; refusals come back from the services as errors with a code (see config.api.errors)."""
+"""The editors' API for the review workflow and the board members' decisions (the public site's
+endpoints are in editorial.public). Each view validates its input, calls one service or
+selector, and renders the result; refusals come back from the services as errors with a code
+(see config.api.errors)."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Any
 
 import django_filters
-from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
-from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from articles.api.serializers import ArticleDetailSerializer, VersionSerializer, VersionWriteSerializer
 from articles.api.views import VersionListView, article_or_404, article_response, unless_changed
-from config.api.conditional import IF_MATCH_OPTIONAL, not_modified
+from config.api.conditional import IF_MATCH_OPTIONAL
 from config.api.errors import CONFLICT, FORBIDDEN, PRECONDITION_FAILED, error_response
 from editorial import selectors, services
 from editorial.api.serializers import (
@@ -33,8 +30,6 @@ from editorial.api.serializers import (
     DecisionRequestSerializer,
     DeclineResponseSerializer,
     HistoryEntrySerializer,
-    PublicArticleListSerializer,
-    PublicArticleSerializer,
     ReasonSerializer,
     RoundSerializer,
 )
@@ -320,48 +315,3 @@ class BoardMemberListView(generics.ListAPIView):
 
     def get_queryset(self) -> Any:
         return selectors.board_members()
-
-
-# --- The public site -------------------------------------------------------------------------------
-
-
-def cached_response(request: Request, data: Any) -> Response:
-    """A public response with an ETag and Cache-Control; 304 when the client's copy is current."""
-    etag = '"' + hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:32] + '"'
-    headers = {"ETag": etag, "Cache-Control": f"public, max-age={settings.PUBLIC_CACHE_SECONDS}"}
-    return not_modified(request, etag, headers) or Response(data, headers=headers)
-
-
-@extend_schema(tags=["public"], auth=[])
-class PublicArticleListView(generics.ListAPIView):
-    """The articles the site shows, with their badge and dates."""
-
-    authentication_classes: list[Any] = []  # anonymous by design; no cookie, so caches can share it
-    permission_classes = [AllowAny]
-    serializer_class = PublicArticleListSerializer
-    filter_backends: list[Any] = []
-
-    def get_queryset(self) -> Any:
-        return selectors.public_articles()
-
-
-@extend_schema(
-    tags=["public"],
-    auth=[],
-    responses={200: PublicArticleSerializer, 304: OpenApiResponse(description="Not modified.")},
-    parameters=[OpenApiParameter("If-None-Match", str, OpenApiParameter.HEADER, required=False)],
-)
-class PublicArticleDetailView(generics.GenericAPIView):
-    """What the site shows for one article: the approved text, its badge, "Last updated", the
-    next review date, the reviewers with their credentials, the caution line while the content
-    is not (or no longer) approved, the references and the content hash."""
-
-    authentication_classes: list[Any] = []
-    permission_classes = [AllowAny]
-    serializer_class = PublicArticleSerializer
-
-    def get(self, request: Request, slug: str) -> Response:
-        page = selectors.public_page(slug)
-        if page is None:
-            raise Http404("No published article with this slug.")
-        return cached_response(request, PublicArticleSerializer(page).data)

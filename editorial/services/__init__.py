@@ -21,14 +21,18 @@ The steps live in one module per part of the workflow and are all importable fro
 - ``rounds``: submit, withdraw, add_version (editors);
 - ``assignments``: assign, reassign, auto_assign (editors), accept, decline (board members);
 - ``decisions``: decide (board members);
-- ``lifecycle``: retire, restore (editors-in-chief), expire (the scheduler);
+- ``lifecycle``: retire, restore (editors-in-chief), expire (the scheduler), and what follows when an
+  approval stops standing: lapse_approval, open_re_review;
+- ``approvals``: applying the approval rules to a round (voiding what no longer counts) and to an
+  article's open round and published approval (revalidate_article);
 - ``common``: the locks, the quorum policy and running a transition, shared by all of them.
 """
 
+from editorial.services.approvals import revalidate_article
 from editorial.services.assignments import accept, assign, auto_assign, decline, reassign
-from editorial.services.common import STATUS_FIELDS, required_approvals
+from editorial.services.common import STATUS_FIELDS
 from editorial.services.decisions import decide
-from editorial.services.lifecycle import expire, restore, retire
+from editorial.services.lifecycle import expire, lapse_approval, open_re_review, restore, retire
 from editorial.services.rounds import add_version, submit, withdraw
 
 __all__ = [
@@ -40,9 +44,11 @@ __all__ = [
     "decide",
     "decline",
     "expire",
+    "lapse_approval",
+    "open_re_review",
     "reassign",
-    "required_approvals",
     "restore",
+    "revalidate_article",
     "retire",
     "submit",
     "withdraw",

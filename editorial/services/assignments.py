@@ -28,9 +28,9 @@ from editorial.exceptions import (
 from editorial.models import (
     OPEN_ASSIGNMENT_STATES,
     AssignmentState,
-    Decision,
     ReviewAssignment,
     ReviewRound,
+    standing_approval_q,
 )
 from editorial.services.common import (
     cancel_assignments,
@@ -197,9 +197,7 @@ def reassign(
 
 def open_seats(round: ReviewRound) -> int:
     """Approvals the round still needs that no open assignment is expected to provide."""
-    covered = round.assignments.filter(
-        Q(state__in=OPEN_ASSIGNMENT_STATES) | Q(state=AssignmentState.COMPLETED, decision=Decision.APPROVE)
-    ).count()
+    covered = round.assignments.filter(Q(state__in=OPEN_ASSIGNMENT_STATES) | standing_approval_q()).count()
     return max(round.required_approvals - covered, 0)
 
 

@@ -1,12 +1,11 @@
-"""What every workflow step shares: the quorum policy, the row locks in their fixed order, running
-a status transition (or saying why not), closing a round and cancelling assignments."""
+"""What every workflow step shares: the row locks in their fixed order, running a status transition
+(or saying why not), closing a round and cancelling assignments."""
 
 from __future__ import annotations
 
 import datetime
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django_fsm import can_proceed, has_transition_perm
@@ -25,23 +24,16 @@ from editorial.exceptions import (
 )
 from editorial.models import (
     AssignmentState,
-    Decision,
     ReviewAssignment,
     ReviewRound,
     RoundOutcome,
+    standing_approval_q,
 )
 from reviewers.models import BoardMember, ConflictOfInterest
 from reviewers.roles import Role, has_role, is_editor, is_system_user
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
-
-
-# --- Policy -------------------------------------------------------------------------------------
-
-
-def required_approvals(article: Article) -> int:
-    return settings.REVIEW_QUORUM[article.risk_level]
 
 
 # --- Locking -------------------------------------------------------------------------------------
@@ -76,11 +68,7 @@ def lock_assignment(assignment: ReviewAssignment | int) -> tuple[Article, Review
         .annotate(
             approvals_in_round=Coalesce(
                 Subquery(
-                    ReviewAssignment.objects.filter(
-                        round_id=OuterRef("round_id"),
-                        state=AssignmentState.COMPLETED,
-                        decision=Decision.APPROVE,
-                    )
+                    ReviewAssignment.objects.filter(standing_approval_q(), round_id=OuterRef("round_id"))
                     .order_by()
                     .values("round_id")
                     .annotate(count=Count("pk"))
@@ -93,6 +81,12 @@ def lock_assignment(assignment: ReviewAssignment | int) -> tuple[Article, Review
             reviewer_has_conflicts=Exists(
                 ConflictOfInterest.objects.in_force().filter(member_id=OuterRef("reviewer_id"))
             ),
+            # What the decision records it was made under.
+            reviewer_is_specialist=Exists(
+                BoardMember.specialties.through.objects.filter(
+                    boardmember_id=OuterRef("reviewer_id"), specialty_id=article.specialty_id
+                )
+            ),
         )
         .get(pk=pk)
     )
@@ -103,7 +97,11 @@ def lock_assignment(assignment: ReviewAssignment | int) -> tuple[Article, Review
 def lock_members(members: QuerySet[BoardMember]) -> list[int]:
     """Lock board members (last in the lock order, by id) so that their open-review count cannot
     change between counting it and assigning them; returns the ids locked."""
-    return list(members.select_for_update(of=("self",)).order_by("pk").values_list("pk", flat=True))
+    # NO KEY UPDATE: it serialises assignments as FOR UPDATE would, without waiting on a
+    # transaction that only references the member (declaring a conflict takes a key-share lock).
+    return list(
+        members.select_for_update(of=("self",), no_key=True).order_by("pk").values_list("pk", flat=True)
+    )
 
 
 # --- Transitions -----------------------------------------------------------------------------

@@ -8,10 +8,9 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from articles.models import Article, ArticleStatus, RiskLevel
+from articles.models import Article, ArticleStatus
 from config.audit import audit
 from editorial import eligibility, notifications
 from editorial.exceptions import (
@@ -25,6 +24,7 @@ from editorial.models import (
     ReviewRound,
     RoundOutcome,
 )
+from editorial.services.approvals import check_round, refill_seats
 from editorial.services.common import (
     close_round,
     lock_assignment,
@@ -32,10 +32,23 @@ from editorial.services.common import (
     run_transition,
     save_status,
 )
-from reviewers.models import BoardMember
+from reviewers.services import get_system_user
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
+
+
+DECISION_FIELDS = [
+    "state",
+    "decision",
+    "comment",
+    "decided_content_hash",
+    "decided_at",
+    "closed_at",
+    "decided_risk_level",
+    "decided_specialty",
+    "decided_as_specialist",
+]
 
 
 def _decision_reason(decision: str, comment: str) -> str:
@@ -49,10 +62,13 @@ def decide(
 ) -> ReviewAssignment:
     """Record the assigned member's decision on the version under review.
 
-    The decision names the content hash of the exact text it was made on. ``request_changes``
-    and ``reject`` close the round at once (cancelling the other open assignments) and need a
-    comment. Approvals close it when they reach the round's quorum, all on the same content hash
-    and, for a high-risk article, with at least one approver of its specialty.
+    The decision names the content hash of the exact text it was made on, and records the
+    article's risk level and specialty and whether the member holds that specialty.
+    ``request_changes`` and ``reject`` close the round at once (cancelling the other open
+    assignments) and need a comment. An approval that could complete the quorum re-checks every
+    approval of the round first (``approvals.check_round``): one that no longer counts is voided
+    and its seat refilled, and the round closes as approved only when the approvals that still
+    count are enough for the article's risk level, with a specialist among them when it is high.
     """
     if decision not in Decision.values:
         raise ValidationError(
@@ -85,6 +101,7 @@ def decide(
                 if assignment.reviewer_has_conflicts
                 else []
             ),
+            holds_role=True,  # require_own_open_assignment checked the actor's role
             include_authorship=False,
         )
         if broken:
@@ -97,9 +114,10 @@ def decide(
         assignment.decided_content_hash = round.version.content_hash
         assignment.decided_at = now
         assignment.closed_at = now
-        assignment.save(
-            update_fields=["state", "decision", "comment", "decided_content_hash", "decided_at", "closed_at"]
-        )
+        assignment.decided_risk_level = article.risk_level
+        assignment.decided_specialty_id = article.specialty_id
+        assignment.decided_as_specialist = assignment.reviewer_is_specialist
+        assignment.save(update_fields=DECISION_FIELDS)
         notifications.notify(assignment)
 
         if decision == Decision.APPROVE:
@@ -126,33 +144,17 @@ def decide(
 def _approve_if_quorum(
     *, article: Article, round: ReviewRound, actor: AbstractBaseUser, now: datetime.datetime
 ) -> bool:
-    on_this_text = list(
-        round.assignments.filter(
-            state=AssignmentState.COMPLETED,
-            decision=Decision.APPROVE,
-            decided_content_hash=round.version.content_hash,
-        )
-        .select_related("reviewer")
-        .annotate(
-            is_specialist=Exists(
-                BoardMember.specialties.through.objects.filter(
-                    boardmember_id=OuterRef("reviewer_id"), specialty_id=article.specialty_id
-                )
-            )
-        )
-        .order_by("decided_at", "pk")
-    )
-    if len(on_this_text) < round.required_approvals:
-        return False
-    if article.risk_level == RiskLevel.HIGH and not any(approval.is_specialist for approval in on_this_text):
-        # A high-risk article needs a specialist's approval even when others were overridden in.
+    """Close the locked round as approved if the approvals that still count are enough; voided
+    approvals (the system voids them) have their seats refilled instead."""
+    check = check_round(round=round, voided_by=get_system_user(), now=now)
+    if check.voided:
+        refill_seats(article=article, round=round, voided=check.voided)
+    if not check.met:
         return False
     close_round(round, RoundOutcome.APPROVED, now)
-    names = ", ".join(approval.reviewer.display_name for approval in on_this_text)
-    with audit(
-        actor=actor,
-        reason=f"Approved by {names} ({len(on_this_text)} of {round.required_approvals} approvals)",
-    ):
+    names = ", ".join(approval.reviewer.display_name for approval in check.counting)
+    count = len(check.counting)
+    with audit(actor=actor, reason=f"Approved by {names} ({count} of {round.required_approvals} approvals)"):
         run_transition(article, "approve", actor, version=round.version, at=now)
         save_status(article)
     return True

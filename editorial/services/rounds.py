@@ -11,6 +11,7 @@ from django.utils import timezone
 from articles.models import IN_REVIEW, Article, ArticleStatus, ArticleVersion
 from articles.services import ReferenceInput, append_version, lock_article
 from config.audit import audit
+from editorial import eligibility
 from editorial.models import (
     ReviewRound,
     RoundOutcome,
@@ -20,7 +21,6 @@ from editorial.services.common import (
     close_round,
     lock_open_round,
     require_editor,
-    required_approvals,
     run_transition,
     save_status,
 )
@@ -47,7 +47,7 @@ def submit(*, actor: AbstractBaseUser, article: Article, reason: str) -> ReviewR
             trigger=RoundTrigger.RE_REVIEW if re_review else RoundTrigger.SUBMISSION,
             opened_by=actor,
             opened_at=timezone.now(),
-            required_approvals=required_approvals(article),
+            required_approvals=eligibility.required_approvals(article),
         )
         save_status(article)
     return round

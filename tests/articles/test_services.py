@@ -88,7 +88,12 @@ def test_update_article_records_actor_and_reason(chief):
 def test_update_article_moves_the_review_due_date_with_the_interval(chief):
     article = ArticleFactory()
     reviewed = timezone.now() - datetime.timedelta(days=10)
-    Article.objects.filter(pk=article.pk).update(status=ArticleStatus.APPROVED, last_reviewed_at=reviewed)
+    Article.objects.filter(pk=article.pk).update(
+        status=ArticleStatus.APPROVED,
+        published_version=article.current_version,
+        last_reviewed_at=reviewed,
+        review_due_at=reviewed + datetime.timedelta(days=365),
+    )
 
     updated = update_article(
         actor=chief, article=article, reason="Fast-moving field", review_interval_days=30

@@ -38,6 +38,8 @@ def test_the_picture_shows_the_table_of_design_section_4():
         ("under_review", "draft", "withdraw"),
         ("approved", "expired", "expire"),
         ("retired", "draft", "restore"),
+        # An article with an approved text comes back without its badge, to a re-review.
+        ("retired", "expired", "restore"),
     }
     assert expected <= current
     retire_sources = {source for source, target, name in current if name == "retire"}

@@ -151,7 +151,7 @@ def test_a_first_review_says_there_is_nothing_to_compare(desk):
 
 
 def test_scripts_and_raw_html_never_reach_the_page(desk, editor):
-    # Text that slipped past the input checks (an old row, a database edit) is still sanitised.
+    # Raw HTML in article text is shown to the reviewer as typed, never run.
     article = desk["due"].round.article
     content = VersionContent(
         title="Injected?",
@@ -173,7 +173,8 @@ def test_scripts_and_raw_html_never_reach_the_page(desk, editor):
     text = content[content.index('id="review-text"') :]
     assert "<script" not in text
     assert "javascript:" not in text
-    assert "onerror" not in text
+    assert "<img" not in text
+    assert "&lt;img src=x onerror=alert(1)&gt;" in text
 
 
 # --- The decision form ------------------------------------------------------------------------

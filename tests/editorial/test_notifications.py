@@ -145,7 +145,7 @@ def test_a_decision_is_emailed_to_the_articles_author_and_whoever_submitted_it(
         f"Changes requested: {high_risk_article.title} (version 1), by {first.reviewer.display_name}"
     )
     assert "Cite the 2024 guideline." in decision.body
-    assert "The article's status is now: changes requested." in decision.body
+    assert "This decision left the article with changes requested." in decision.body
     assert cancellation.to == [second.reviewer.user.email]
     assert "another reviewer requested changes, which closed the review round" in cancellation.body
 
@@ -256,5 +256,5 @@ def test_a_decision_on_a_re_review_goes_to_the_author_and_not_to_the_scheduler(
         [editor.email],
         f"Approved: {article.title} (version 1), by {board_member.display_name}",
     )
-    assert "The article's status is now: approved." in email.body
+    assert "This decision left the article approved" in email.body
     assert "email_recipient_skipped" not in caplog.text
