@@ -307,6 +307,7 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", default=300, minimum=
 # Scheduled work (DESIGN section 5). Beat runs once; the tasks are safe to run twice anyway.
 REMINDERS_EVERY_MINUTES = env_int("REMINDERS_EVERY_MINUTES", default=15, minimum=1)
 STALENESS_SWEEP_EVERY_HOURS = env_int("STALENESS_SWEEP_EVERY_HOURS", default=24, minimum=1)
+INTEGRITY_CHECK_EVERY_HOURS = env_int("INTEGRITY_CHECK_EVERY_HOURS", default=24, minimum=1)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "send-review-reminders": {
         "task": "editorial.tasks.send_review_reminders",
@@ -318,6 +319,19 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "editorial.tasks.mark_stale_articles",
         "schedule": datetime.timedelta(hours=STALENESS_SWEEP_EVERY_HOURS),
         "options": {"expires": STALENESS_SWEEP_EVERY_HOURS * 3600},
+    },
+    # Approvals re-checked for what the calendar alone changes (credentials lapsing, a declared
+    # conflict coming into force), then every article showing an approval audited; the
+    # editors-in-chief are emailed about any violation.
+    "revalidate-approvals": {
+        "task": "editorial.tasks.revalidate_approvals",
+        "schedule": datetime.timedelta(hours=INTEGRITY_CHECK_EVERY_HOURS),
+        "options": {"expires": INTEGRITY_CHECK_EVERY_HOURS * 3600},
+    },
+    "verify-approvals": {
+        "task": "editorial.tasks.verify_approvals",
+        "schedule": datetime.timedelta(hours=INTEGRITY_CHECK_EVERY_HOURS),
+        "options": {"expires": INTEGRITY_CHECK_EVERY_HOURS * 3600},
     },
 }
 

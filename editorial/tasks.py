@@ -18,6 +18,7 @@ from django.db import OperationalError as DatabaseOperationalError
 from kombu.exceptions import OperationalError as BrokerOperationalError
 
 from editorial import reminders, staleness
+from editorial.integrity import audit, revalidation
 
 logger = logging.getLogger(__name__)
 
@@ -71,3 +72,31 @@ def mark_stale_articles() -> dict[str, int]:
     if counts["re_reviews_remaining"] and counts["re_reviews_opened"]:
         mark_stale_articles.delay()
     return counts
+
+
+@shared_task(**_RETRYING)
+def revalidate_approvals() -> dict[str, int]:
+    """Re-check the approvals of members whose standing may have changed with the calendar alone
+    (credentials lapsing, a declared conflict coming into force) (beat: daily)."""
+    return _run("revalidate_approvals", revalidation.revalidate_board)
+
+
+@shared_task(**_RETRYING)
+def verify_approvals() -> dict[str, int]:
+    """Audit every article that shows an approval; email the editors-in-chief about any
+    violation (beat: daily)."""
+
+    def run() -> dict[str, int]:
+        report = audit.verify_approvals()
+        if report.violations:
+            logger.error(
+                "event=approval_integrity_violations %s",
+                " | ".join(str(violation) for violation in report.violations[:50]),
+            )
+        return {
+            "checked": report.checked,
+            "violations": len(report.violations),
+            "emailed": audit.email_editors_in_chief(report),
+        }
+
+    return _run("verify_approvals", run)

@@ -45,17 +45,25 @@ def schedule_with(tmp_path: Path, **env: str) -> dict[str, list]:
     return json.loads(result.stdout)
 
 
-def test_beat_sends_reminders_every_15_minutes_and_the_staleness_sweep_daily_by_default(tmp_path):
+def test_beat_sends_reminders_every_15_minutes_and_the_daily_work_daily_by_default(tmp_path):
     assert schedule_with(tmp_path) == {
         "send-review-reminders": ["editorial.tasks.send_review_reminders", 900.0, 900],
         "mark-stale-articles": ["editorial.tasks.mark_stale_articles", 86400.0, 86400],
+        "revalidate-approvals": ["editorial.tasks.revalidate_approvals", 86400.0, 86400],
+        "verify-approvals": ["editorial.tasks.verify_approvals", 86400.0, 86400],
     }
 
 
 def test_the_intervals_come_from_the_environment(tmp_path):
-    schedule = schedule_with(tmp_path, REMINDERS_EVERY_MINUTES="5", STALENESS_SWEEP_EVERY_HOURS="6")
+    schedule = schedule_with(
+        tmp_path,
+        REMINDERS_EVERY_MINUTES="5",
+        STALENESS_SWEEP_EVERY_HOURS="6",
+        INTEGRITY_CHECK_EVERY_HOURS="12",
+    )
     assert schedule["send-review-reminders"][1:] == [300.0, 300]
     assert schedule["mark-stale-articles"][1:] == [21600.0, 21600]
+    assert schedule["verify-approvals"][1:] == schedule["revalidate-approvals"][1:] == [43200.0, 43200]
 
 
 def test_every_scheduled_task_is_a_registered_task():
