@@ -354,6 +354,7 @@ def update_article(
     return locked
 
 
+@transaction.atomic
 def reschedule_reviews(*, specialty: Specialty) -> int:
     """Move the review dates of the standing approvals of ``specialty``'s articles (those without
     an interval of their own) to the specialty's interval as it is now, earlier or later, each

@@ -54,8 +54,9 @@ def restore(*, actor: AbstractBaseUser, article: Article, reason: str) -> Articl
         article = lock_article(article.pk)
         run_transition(article, "restore", actor, at=timezone.now())
         save_status(article)
-    if article.status == ArticleStatus.EXPIRED:
-        open_re_review(article=article)
+        if article.status == ArticleStatus.EXPIRED:
+            open_re_review(article=article)
+            article = lock_article(article.pk)
     return article
 
 
@@ -70,21 +71,21 @@ def open_re_review(
     """Submit an expired article's approved text for a re-review and auto-assign its reviewers,
     as the system, under the article's lock. Returns "opened", "without_reviewers" (the round is
     open, waiting for a reviewer), or "left_to_editors" when a newer version exists (the editors
-    submit that one instead). ``article`` is refreshed."""
+    submit that one instead). The caller's ``article`` object is not updated: read it again."""
     system = get_system_user()
-    article.refresh_from_db()
+    # Read again under the lock (never refresh_from_db: django-fsm-2 lifts the status field's
+    # protection for every thread while it refreshes one instance).
+    article = lock_article(article.pk)
     if article.status != ArticleStatus.EXPIRED or article.current_version_id != article.published_version_id:
         return "left_to_editors"
     submit(actor=system, article=article, reason=reason)
-    outcome = "opened"
     try:
         auto_assign(actor=system, article=article, reason=assign_reason)
     except NoEligibleReviewers as error:
         # The submission stands (auto_assign's own savepoint rolled back only itself).
         logger.warning("event=re_review_without_reviewers article=%s detail=%s", article.pk, error)
-        outcome = "without_reviewers"
-    article.refresh_from_db()
-    return outcome
+        return "without_reviewers"
+    return "opened"
 
 
 def lapse_approval(*, article: Article, reason: str) -> None:

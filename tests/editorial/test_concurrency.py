@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import pytest
+from django.db import transaction
+from django.utils import timezone
 
 from articles.models import ArticleStatus as S
+from config.audit import audit
 from editorial import services
 from editorial.exceptions import WorkflowError
+from editorial.integrity.audit import verify_approvals
 from editorial.models import AssignmentState, ReviewRound, RoundOutcome
+from reviewers.models import ConflictOfInterest
 from tests.editorial.conftest import in_review, refreshed
 from tests.helpers import run_at_once
 from tests.markers import requires_postgres
@@ -62,3 +67,32 @@ def test_an_approval_racing_a_withdrawal_gives_one_consistent_outcome(article, s
         assert assignment.state == AssignmentState.CANCELLED
         assert article.published_version is None
     assert not ReviewRound.objects.open().exists()
+
+
+@pytest.mark.parametrize("attempt", range(6))
+def test_a_conflict_declared_while_the_last_approval_arrives_never_leaves_a_false_badge(
+    high_risk_article, specialists, chief, attempt
+):
+    first, second = in_review(high_risk_article, specialists[0], specialists[1])
+    services.decide(actor=specialists[0].user, assignment=first, decision="approve")
+
+    def declare():
+        with transaction.atomic(), audit(actor=chief, reason="Declared at the board meeting"):
+            ConflictOfInterest.objects.create(
+                member=specialists[0], article=high_risk_article, reason="Consultancy for the maker"
+            )
+
+    approval, declaration = run_at_once(
+        lambda: services.decide(actor=specialists[1].user, assignment=second, decision="approve"),
+        declare,
+    )
+
+    assert not any(isinstance(result, BaseException) for result in (approval, declaration)), (
+        approval,
+        declaration,
+    )
+    # Whichever came first, the conflicted approval no longer counts and no badge rests on it.
+    assert refreshed(first).voided_at is not None
+    article = refreshed(high_risk_article)
+    assert not article.shows_approval(timezone.now())
+    assert verify_approvals().violations == []

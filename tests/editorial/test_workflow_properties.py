@@ -1,8 +1,11 @@
-"""Random sequences of workflow calls by random actors; the invariants are checked after each.
+"""Random sequences of workflow calls by random actors, and of the later changes that could make an
+approval untrue (a conflict declared, a member deactivated, credentials lapsing, the article
+reclassified, retired and restored); the invariants are checked after each.
 
 Each example runs in its own transaction (hypothesis' Django TestCase), builds a small board and
 two articles, then plays the steps. A refused step must raise one of the workflow's own errors
-and write nothing; an accepted one must leave the invariants true.
+and write nothing; an accepted one must leave the invariants true, among them: whenever the public
+badge says approved, ``verify_approvals`` finds nothing.
 """
 
 from __future__ import annotations
@@ -20,9 +23,14 @@ from hypothesis.extra.django import TestCase
 
 from articles.models import ArticleStatus as S
 from articles.models import ArticleVersion, RiskLevel
+from articles.services import update_article
+from config.audit import audit
 from config.errors import ApplicationError
 from editorial import services
+from editorial.integrity.audit import verify_approvals
+from editorial.integrity.revalidation import revalidate_board
 from editorial.models import AssignmentState, Decision, ReviewAssignment, ReviewRound, RoundOutcome
+from editorial.public.selectors import public_badge
 from reviewers.models import ConflictOfInterest
 from reviewers.services import get_system_user
 from tests.factories import ArticleFactory, BoardMemberFactory, ChiefFactory, EditorFactory, SpecialtyFactory
@@ -43,6 +51,15 @@ ACTIONS = [
     "restore",
     "expire",
     "advance_clock",
+    # Later changes to what an approval relies on.
+    "declare_conflict",
+    "deactivate_member",
+    "reactivate_member",
+    "lapse_credentials",
+    "renew_credentials",
+    "reclassify",
+    "change_interval",
+    "daily_check",
 ]
 # The steps of a successful review come up more often than the ones that end it (retire), so that
 # sequences reach approval and expiry as well as every refusal.
@@ -71,6 +88,8 @@ NATURAL_ACTOR = {
     "retire": "chief",
     "restore": "chief",
     "expire": "system",
+    "reclassify": "editor",
+    "change_interval": "editor",
 }
 
 steps_strategy = st.lists(
@@ -116,6 +135,7 @@ class WorkflowInvariants(TestCase):
             "cardiologist": cardiologist.user,
         }
         self.members = [*members, cardiologist]
+        self.specialties = [oncology, cardiology]
         self.articles = [
             ArticleFactory(specialty=oncology, actor=editor, body="Docetaxel with pertuzumab (Roche)."),
             ArticleFactory(specialty=oncology, actor=editor, risk_level=RiskLevel.HIGH),
@@ -188,6 +208,41 @@ class WorkflowInvariants(TestCase):
             services.retire(actor=actor, article=article, reason="Retired")
         elif action == "restore":
             services.restore(actor=actor, article=article, reason="Restored")
+        elif action == "declare_conflict":
+            # About this article, or naming a maker its first version mentions.
+            with audit(actor=self.actors["chief"], reason="Declared"):
+                ConflictOfInterest.objects.create(
+                    member=member,
+                    article=article if index % 2 else None,
+                    keyword="" if index % 2 else "Roche",
+                    reason="Consultancy",
+                    declared_on=timezone.localdate(),
+                )
+        elif action in ("deactivate_member", "reactivate_member"):
+            member.is_active = action == "reactivate_member"
+            with audit(actor=self.actors["chief"], reason="Board membership changed"):
+                member.save()
+        elif action in ("lapse_credentials", "renew_credentials"):
+            days = -1 if action == "lapse_credentials" else 3650
+            member.credentials_verified_until = timezone.localdate() + datetime.timedelta(days=days)
+            with audit(actor=self.actors["chief"], reason="Credential check"):
+                member.save()
+        elif action == "reclassify":
+            if index % 2:
+                changes = {
+                    "risk_level": RiskLevel.HIGH
+                    if article.risk_level == RiskLevel.STANDARD
+                    else RiskLevel.STANDARD
+                }
+            else:
+                changes = {"specialty": self.specialties[index // 2 % 2]}
+            update_article(actor=actor, article=article, reason="Reclassified", **changes)
+        elif action == "change_interval":
+            update_article(
+                actor=actor, article=article, reason="New interval", review_interval_days=[30, 400][index % 2]
+            )
+        elif action == "daily_check":
+            revalidate_board()
         elif action == "expire":
             # Time passes until the review is due, then the scheduler marks it.
             if article.review_due_at and timezone.now() < article.review_due_at:
@@ -227,6 +282,12 @@ class WorkflowInvariants(TestCase):
         assert not ReviewAssignment.objects.filter(
             state__in=[AssignmentState.PENDING, AssignmentState.ACCEPTED], round__closed_at__isnull=False
         ).exists()
+        # Whenever the public badge says approved, the audit finds nothing.
+        violations = verify_approvals(now=self.clock).violations
+        assert violations == [], violations
+        for article in self.articles:
+            if public_badge(article, now=self.clock).name == "approved":
+                event("badge approved")
         # No version is ever modified.
         for version in ArticleVersion.objects.all():
             assert self.version_snapshot.get(
@@ -239,7 +300,7 @@ class WorkflowInvariants(TestCase):
             assert version.recompute_content_hash() == version.content_hash
         self.snapshot_versions()
 
-    @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(steps=steps_strategy)
     def test_invariants_hold_after_every_step(self, steps):
         self.build_world()
@@ -248,6 +309,8 @@ class WorkflowInvariants(TestCase):
             if action == "advance_clock":
                 self.clock += datetime.timedelta(days=400)
                 continue
+            # Each step a second after the last, so that the records say in which order they came.
+            self.clock += datetime.timedelta(seconds=1)
             article = self.articles[article_index]
             article.refresh_from_db()
             rows_before = history_row_count()
