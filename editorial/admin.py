@@ -307,7 +307,20 @@ class ReviewAssignmentAdmin(ReadOnlyHistoryAdmin):
 
 class AssignmentInline(admin.TabularInline):
     model = ReviewAssignment
-    fields = ["reviewer", "state", "decision", "comment", "decided_at", "due_at", "override_reason"]
+    fields = [
+        "reviewer",
+        "state",
+        "decision",
+        "comment",
+        "decided_at",
+        "decided_risk_level",
+        "decided_specialty",
+        "decided_as_specialist",
+        "voided_at",
+        "void_reason",
+        "due_at",
+        "override_reason",
+    ]
     readonly_fields = fields
     extra = 0
     can_delete = False

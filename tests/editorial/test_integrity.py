@@ -8,6 +8,8 @@ import datetime
 import pytest
 import time_machine
 from django.contrib.auth.models import Group
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import ArticleStatus, RiskLevel
@@ -251,3 +253,35 @@ def test_an_approval_that_completes_the_round_names_only_the_approvals_that_coun
     assert row.history_change_reason.startswith("Approved by")
     assert "(2 of 2 approvals)" in row.history_change_reason
     assert ReviewRound.objects.get(pk=first.round_id).outcome == RoundOutcome.APPROVED
+
+
+def test_a_chief_declaring_a_conflict_in_the_admin_voids_the_approval_in_their_name(world):
+    """The path a chief takes: the conflict-of-interest form of the admin, with its reason."""
+    first, second = in_review(world.article, *world.members[:2])
+    approve(first)
+    client = Client()
+    client.force_login(world.chief)
+
+    response = client.post(
+        reverse("admin:reviewers_conflictofinterest_add"),
+        {
+            "member": world.members[0].pk,
+            "article": world.article.pk,
+            "keyword": "",
+            "reason": "Paid adviser to the maker",
+            "declared_on": timezone.localdate().isoformat(),
+            "expires_on": "",
+            "change_reason": "Declared at the March board meeting",
+        },
+    )
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    first.refresh_from_db()
+    assert first.voided_at is not None
+    assert latest_history(first).history_user == world.chief
+    # The reviewer sees why on their review page.
+    reviewer = Client()
+    reviewer.force_login(world.members[0].user)
+    page = reviewer.get(reverse("admin:editorial_reviewassignment_change", args=[first.pk])).content.decode()
+    assert 'id="assignment-voided"' in page
+    assert "declared a conflict of interest" in page

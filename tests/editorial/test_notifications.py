@@ -258,3 +258,44 @@ def test_a_decision_on_a_re_review_goes_to_the_author_and_not_to_the_scheduler(
     )
     assert "This decision left the article approved" in email.body
     assert "email_recipient_skipped" not in caplog.text
+
+
+def test_each_decision_email_says_what_that_decision_did_whenever_it_is_sent(
+    high_risk_article, specialists, broker_down, mailoutbox
+):
+    """Seen: the email about the first of two approvals, sent after the second had approved the
+    article, said "The article's status is now: approved"."""
+    first, second = in_review(high_risk_article, *specialists[:2])
+    approve(first)
+    approve(second)  # the broker is down: both emails wait for the sweep
+
+    send_review_reminders()
+
+    decided = {email.subject: email.body for email in mailoutbox if email.subject.startswith("Approved:")}
+    first_email = decided[
+        f"Approved: {high_risk_article.title} (version 1), by {specialists[0].display_name}"
+    ]
+    second_email = decided[
+        f"Approved: {high_risk_article.title} (version 1), by {specialists[1].display_name}"
+    ]
+    assert "This decision left the article still under review: the round needs more approvals." in first_email
+    assert "This decision left the article approved: this version is now the one readers see." in second_email
+
+
+def test_the_reviewer_and_the_editors_are_told_when_an_approval_no_longer_counts(
+    high_risk_article, specialists, editor, chief, queued, mailoutbox, django_capture_on_commit_callbacks
+):
+    first, _ = in_review(high_risk_article, *specialists[:2])
+    approve(first)
+    mailoutbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ConflictOfInterest.objects.create(member=specialists[0], article=high_risk_article, reason="Shares")
+
+    voided = [email for email in mailoutbox if email.subject.startswith("Approval no longer counts")]
+    (email,) = voided
+    assert sorted(email.to) == sorted([specialists[0].user.email, editor.email])
+    assert "declared a conflict of interest" in email.body
+    assert (
+        "The review round is still open: the seat has been offered to another eligible member." in email.body
+    )
