@@ -155,7 +155,7 @@ class Article(ConcurrentTransitionMixin, models.Model):
     def __str__(self) -> str:
         return self.title
 
-    # --- Status transitions (DESIGN section 4) -------------------------------------------------
+    # --- Status transitions (docs/architecture.md, section 4) ----------------------------------
     # Each method only moves the status and sets the article's own fields; rounds, assignments,
     # locks and history reasons are handled by editorial.services, the only caller.
 

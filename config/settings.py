@@ -304,7 +304,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", default=240, minimum=1)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", default=300, minimum=1)
 
-# Scheduled work (DESIGN section 5). Beat runs once; the tasks are safe to run twice anyway.
+# Scheduled work (docs/operations.md). Beat runs once; the tasks are safe to run twice anyway.
 REMINDERS_EVERY_MINUTES = env_int("REMINDERS_EVERY_MINUTES", default=15, minimum=1)
 STALENESS_SWEEP_EVERY_HOURS = env_int("STALENESS_SWEEP_EVERY_HOURS", default=24, minimum=1)
 INTEGRITY_CHECK_EVERY_HOURS = env_int("INTEGRITY_CHECK_EVERY_HOURS", default=24, minimum=1)

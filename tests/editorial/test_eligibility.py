@@ -1,4 +1,4 @@
-"""Every eligibility rule for assignment (DESIGN section 4), hand-picked and automatic."""
+"""Every eligibility rule for assignment (docs/workflow.md), hand-picked and automatic."""
 
 from __future__ import annotations
 

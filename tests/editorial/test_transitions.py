@@ -1,4 +1,4 @@
-"""Every row of the transition table (DESIGN section 4), and the refusals around each."""
+"""Every row of the transition table (docs/architecture.md, section 4), and the refusals around each."""
 
 from __future__ import annotations
 
