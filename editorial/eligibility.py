@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from functools import cached_property
 
@@ -248,28 +249,35 @@ VOIDING_REASONS = frozenset(
 )
 
 
-def approvals_with_standing(queryset: QuerySet[ReviewAssignment], *, today: datetime.date) -> QuerySet:
-    """Approvals with everything ``approval_reasons`` reads about their reviewer: the member and
-    user, ``holds_role``, and their conflicts in force on ``today`` (``conflicts_in_force`` on the
-    reviewer), in two queries."""
-    return (
-        queryset.select_related("reviewer__user", "decided_specialty")
-        .annotate(holds_role=holds_board_role("reviewer__user_id"))
-        .prefetch_related(
-            Prefetch(
-                "reviewer__conflicts_of_interest",
-                queryset=ConflictOfInterest.objects.in_force(on=today),
-                to_attr="conflicts_in_force",
-            )
+def approvals_with_standing(
+    queryset: QuerySet[ReviewAssignment], *, today: datetime.date
+) -> list[ReviewAssignment]:
+    """The approvals, with everything ``approval_reasons`` reads about their reviewer: the member
+    and user, ``holds_role``, and their conflicts in force on ``today`` (``conflicts_in_force`` on
+    the reviewer). One query, and one more only when a reviewer has a conflict in force."""
+    in_force = ConflictOfInterest.objects.in_force(on=today)
+    approvals = list(
+        queryset.select_related("reviewer__user", "decided_specialty").annotate(
+            holds_role=holds_board_role("reviewer__user_id"),
+            reviewer_has_conflicts=Exists(in_force.filter(member_id=OuterRef("reviewer_id"))),
         )
     )
+    conflicted = {approval.reviewer_id for approval in approvals if approval.reviewer_has_conflicts}
+    conflicts: dict[int, list[ConflictOfInterest]] = defaultdict(list)
+    for conflict in in_force.filter(member_id__in=conflicted) if conflicted else ():
+        conflicts[conflict.member_id].append(conflict)
+    for approval in approvals:
+        approval.reviewer.conflicts_in_force = conflicts[approval.reviewer_id]
+    return approvals
 
 
 def approval_reasons(
-    approval: ReviewAssignment, facts: RoundFacts, *, include_standing: bool
+    approval: ReviewAssignment, facts: RoundFacts, *, include_standing: bool, include_authorship: bool
 ) -> list[IneligibilityReason]:
     """Why ``approval`` (from ``approvals_with_standing``) does not count for the round's article
-    as it is now; empty when it counts.
+    as it is now; empty when it counts. ``include_authorship`` re-checks who wrote the versions,
+    which the workflow fixes for good (versions are immutable and a new one ends the round) and
+    checks when assigning: only the audit needs it again.
 
     An approval counts when its reviewer has no conflict of interest covering the article and
     wrote none of its versions; while the round is open (``include_standing``) they must also
@@ -285,6 +293,7 @@ def approval_reasons(
         conflicts_in_force=member.conflicts_in_force,
         holds_role=approval.holds_role,
         include_standing=include_standing,
+        include_authorship=include_authorship,
     )
     if approval.decided_content_hash != facts.round.version.content_hash:
         reasons.append(
@@ -292,21 +301,21 @@ def approval_reasons(
                 "text_changed", f"{name} approved other text than the version's content hash."
             )
         )
-    specialty = facts.article.specialty
     if approval.decided_specialty_id != facts.specialty_id:
         given_under = approval.decided_specialty.name if approval.decided_specialty else "no specialty"
         reasons.append(
             IneligibilityReason(
                 "specialty_changed",
                 f"{name} approved it as an article of {given_under}; "
-                f"it is now an article of {specialty.name}.",
+                f"it is now an article of {facts.article.specialty.name}.",
             )
         )
     elif not approval.decided_as_specialist and not approval.override_reason:
         reasons.append(
             IneligibilityReason(
                 "not_a_specialist",
-                f"{name} is not a member of {specialty.name} and was not assigned with an override.",
+                f"{name} is not a member of {facts.article.specialty.name} "
+                "and was not assigned with an override.",
             )
         )
     return reasons

@@ -135,7 +135,9 @@ def _check(article_ids: Iterable[int], *, today: datetime.date) -> Iterator[Viol
         )
         counting = []
         for approval in approvals[round.pk]:
-            reasons = eligibility.approval_reasons(approval, facts, include_standing=False)
+            reasons = eligibility.approval_reasons(
+                approval, facts, include_standing=False, include_authorship=True
+            )
             reasons += _standing_when_deciding(approval, standing.get(approval.reviewer_id, []))
             for reason in reasons:
                 yield violation(reason)

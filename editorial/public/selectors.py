@@ -136,8 +136,11 @@ def _reviewers(article: Article, version: ArticleVersion) -> list[BoardMember]:
     round.version = version
     facts = eligibility.RoundFacts(round)
     approvals = eligibility.approvals_with_standing(
-        ReviewAssignment.objects.filter(round=round).standing_approvals(), today=facts.today
-    ).prefetch_related("reviewer__specialties")
+        ReviewAssignment.objects.filter(round=round)
+        .standing_approvals()
+        .prefetch_related("reviewer__specialties"),
+        today=facts.today,
+    )
     members = [
         approval.reviewer
         for approval in approvals

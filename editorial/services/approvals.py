@@ -64,7 +64,9 @@ def check_round(
     )
     check = RoundCheck(round=round)
     for approval in approvals:
-        reasons = eligibility.approval_reasons(approval, facts, include_standing=round.is_open)
+        reasons = eligibility.approval_reasons(
+            approval, facts, include_standing=round.is_open, include_authorship=False
+        )
         voiding = [reason for reason in reasons if reason.code in eligibility.VOIDING_REASONS]
         if voiding:
             _void(approval, voiding, actor=voided_by, cause=cause, now=now)
