@@ -310,6 +310,9 @@ STALENESS_SWEEP_EVERY_HOURS = env_int("STALENESS_SWEEP_EVERY_HOURS", default=24,
 INTEGRITY_CHECK_EVERY_HOURS = env_int("INTEGRITY_CHECK_EVERY_HOURS", default=24, minimum=1)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "send-review-reminders": {
+        # A broker that accepts the connection and never answers would otherwise hold a publish
+        # (and the thread doing it) forever.
+        "socket_timeout": env_int("CELERY_BROKER_SOCKET_TIMEOUT", default=5, minimum=1),
         "task": "editorial.tasks.send_review_reminders",
         "schedule": datetime.timedelta(minutes=REMINDERS_EVERY_MINUTES),
         # A run still queued when the next is due is dropped: the next one sends the same.
@@ -343,6 +346,17 @@ REVIEW_ESCALATE_AFTER_DAYS = env_int("REVIEW_ESCALATE_AFTER_DAYS", default=3, mi
 # never went out (the broker was down); older ones are not announced late.
 NOTIFICATION_CATCH_UP_DAYS = env_int("NOTIFICATION_CATCH_UP_DAYS", default=7, minimum=1)
 # The staleness sweep expires due approvals this many articles per statement, and opens at most
+
+# The transactional outbox (editorial/outbox): a request hands its messages to the broker within
+# this many milliseconds or leaves them to the relay; after an overrun or a failure, requests stop
+# trying for OUTBOX_BREAKER_SECONDS. The relay runs every OUTBOX_RELAY_EVERY_SECONDS, publishes up
+# to OUTBOX_RELAY_BATCH_SIZE messages a run, and deletes messages published more than
+# OUTBOX_RETENTION_DAYS ago.
+OUTBOX_PUBLISH_BUDGET_MS = env_int("OUTBOX_PUBLISH_BUDGET_MS", default=200, minimum=1)
+OUTBOX_BREAKER_SECONDS = env_int("OUTBOX_BREAKER_SECONDS", default=30, minimum=1)
+OUTBOX_RELAY_EVERY_SECONDS = env_int("OUTBOX_RELAY_EVERY_SECONDS", default=30, minimum=1)
+OUTBOX_RELAY_BATCH_SIZE = env_int("OUTBOX_RELAY_BATCH_SIZE", default=1000, minimum=1)
+OUTBOX_RETENTION_DAYS = env_int("OUTBOX_RETENTION_DAYS", default=7, minimum=1)
 # this many re-reviews per task run (a larger backlog continues in a follow-up run).
 STALENESS_BATCH_SIZE = env_int("STALENESS_BATCH_SIZE", default=5000, minimum=1)
 STALENESS_RE_REVIEWS_PER_RUN = env_int("STALENESS_RE_REVIEWS_PER_RUN", default=500, minimum=1)
@@ -368,6 +382,12 @@ REVIEW_QUORUM = {
 }
 # Days a board member has for a review, unless the editor sets a due date.
 REVIEW_ASSIGNMENT_DAYS = env_int("REVIEW_ASSIGNMENT_DAYS", default=7, minimum=1)
+    # Side effects the web processes could not hand to the broker within their budget.
+    "relay-outbox": {
+        "task": "editorial.tasks.relay_outbox",
+        "schedule": datetime.timedelta(seconds=OUTBOX_RELAY_EVERY_SECONDS),
+        "options": {"expires": OUTBOX_RELAY_EVERY_SECONDS},
+    },
 
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "demo")
 

@@ -273,3 +273,7 @@ class ReminderLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} reminder for {self.assignment_id} ({self.period_key})"
+
+
+# The outbox's model lives with its services in editorial/outbox/; importing it here registers it.
+from editorial.outbox.models import OutboxMessage  # noqa: E402, F401

@@ -19,6 +19,7 @@ from kombu.exceptions import OperationalError as BrokerOperationalError
 
 from editorial import reminders, staleness
 from editorial.integrity import audit, revalidation
+from editorial.outbox import services as outbox
 
 logger = logging.getLogger(__name__)
 
@@ -100,3 +101,20 @@ def verify_approvals() -> dict[str, int]:
         }
 
     return _run("verify_approvals", run)
+
+
+@shared_task(**_RETRYING)
+def relay_outbox() -> dict[str, int]:
+    """Hand to the broker the side effects the web processes could not publish within their
+    budget (beat: every OUTBOX_RELAY_EVERY_SECONDS)."""
+
+    def run() -> dict[str, int]:
+        result = outbox.relay()
+        return {
+            "published": result.published,
+            "failed": result.failed,
+            "remaining": result.remaining,
+            "purged": result.purged,
+        }
+
+    return _run("relay_outbox", run)

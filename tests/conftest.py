@@ -57,3 +57,16 @@ def world(db, oncology):
         members=[BoardMemberFactory(specialties=[oncology]) for _ in range(3)],
         article=ArticleFactory(slug="phesgo", specialty=oncology, risk_level=RiskLevel.HIGH, actor=editor),
     )
+
+
+@pytest.fixture(autouse=True)
+def _outbox_publisher_resumed():
+    """A test that made the outbox's inline publisher pause (a broker failure) must not leave the
+    next test's requests skipping it."""
+    from editorial.outbox.publisher import inline
+
+    inline.resume()
+    yield
+    # A send still stuck on a dead or hung broker would hold the next test's publications.
+    inline.wait_until_idle(timeout=30)
+    inline.resume()

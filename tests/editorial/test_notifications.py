@@ -1,4 +1,5 @@
-"""Emails about workflow steps: queued once the step commits; the sweep sends what never got queued."""
+"""Emails about workflow steps: owed through the outbox with the step, published once it commits;
+the sweep sends what never got through."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from kombu.exceptions import OperationalError as BrokerError
 from editorial import services, staleness, tasks
 from editorial.exceptions import NotEligible
 from editorial.models import ReminderLog, ReviewAssignment, RoundTrigger
+from editorial.outbox import publisher
+from editorial.outbox.models import OutboxMessage
 from editorial.reminders import send_notifications, send_review_reminders
 from reviewers.models import ConflictOfInterest
 from tests.editorial.conftest import approve, assign, in_review, submit
@@ -26,24 +29,27 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def queued(monkeypatch):
-    """Stands in for the broker and a worker: what is queued runs at once, in this process, and
-    is recorded."""
+    """Stands in for the broker and a worker: what the outbox publishes after a commit runs at
+    once, in this process (not on the publisher's thread, which has no view of the test's
+    transaction), and is recorded."""
     calls = []
 
-    def delay(assignment_ids):
-        calls.append(assignment_ids)
-        return tasks.deliver_notifications(assignment_ids)
+    def publish(messages):
+        for _, _, payload in messages:
+            calls.append(payload["assignment_ids"])
+            tasks.deliver_notifications(**payload)
+        return [pk for pk, _, _ in messages]
 
-    monkeypatch.setattr(tasks.deliver_notifications, "delay", delay)
+    monkeypatch.setattr(publisher.inline, "publish", publish)
     return calls
 
 
 @pytest.fixture
 def broker_down(monkeypatch):
-    def delay(assignment_ids):
+    def send(topic, payload):
         raise BrokerError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
-    monkeypatch.setattr(tasks.deliver_notifications, "delay", delay)
+    monkeypatch.setattr(publisher, "send", send)
 
 
 def subjects(outbox):
@@ -174,14 +180,16 @@ def test_with_the_broker_down_the_request_succeeds_and_the_sweep_sends_the_email
 
     with (
         django_capture_on_commit_callbacks(execute=True),
-        caplog.at_level(logging.WARNING, logger="editorial.notifications"),
+        caplog.at_level(logging.WARNING, logger="editorial.outbox.publisher"),
     ):
         response = client_for(world.editor).post(
             "/api/v1/articles/phesgo/assignments/", {"reviewer": member.pk}, format="json"
         )
 
     assert response.status_code == 201
-    assert f"event=notification_not_queued assignments={response.json()['id']}" in caplog.text
+    assert "event=outbox_publish_failed" in caplog.text and "Connection refused" in caplog.text
+    (message,) = OutboxMessage.objects.all()
+    assert (message.payload, message.published_at) == ({"assignment_ids": [response.json()["id"]]}, None)
     assert mailoutbox == []
 
     assert send_review_reminders()["assigned"] == 1
@@ -196,19 +204,20 @@ def test_with_the_broker_down_the_request_succeeds_and_the_sweep_sends_the_email
 def test_an_unexpected_error_while_queuing_does_not_fail_the_request(
     world, monkeypatch, django_capture_on_commit_callbacks, caplog
 ):
-    def delay(assignment_ids):
+    def send(topic, payload):
         raise RuntimeError("something no one expected")
 
-    monkeypatch.setattr(tasks.deliver_notifications, "delay", delay)
+    monkeypatch.setattr(publisher, "send", send)
     submit(world.article)
 
-    with django_capture_on_commit_callbacks(execute=True), caplog.at_level(logging.ERROR):
+    with django_capture_on_commit_callbacks(execute=True), caplog.at_level(logging.WARNING):
         response = client_for(world.editor).post(
             "/api/v1/articles/phesgo/assignments/", {"reviewer": world.members[0].pk}, format="json"
         )
 
     assert response.status_code == 201
     assert "something no one expected" in caplog.text
+    assert OutboxMessage.objects.filter(published_at=None).count() == 1  # left for the relay
 
 
 def test_the_fast_path_sends_only_what_the_given_assignments_are_owed(
