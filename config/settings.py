@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "django_fsm",
     "reviewers",
     "articles",
+    "config.idempotency",
+    "django_structlog",
     "editorial",
 ]
 
@@ -204,6 +206,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("THROTTLE_ANON", "120/minute"),
         "user": env_str("THROTTLE_USER", "1200/minute"),
+# How long a POST's Idempotency-Key is remembered (with the response it got), per user.
+IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", default=24, minimum=1)
         "auth": env_str("THROTTLE_AUTH", "10/minute"),
     },
     "NUM_PROXIES": env_int("NUM_PROXIES", default=0, minimum=0),
@@ -260,6 +264,7 @@ PUBLIC_OVERDUE_TEXT = env_str(
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or "filesystem://localhost//"
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
+        "config.idempotency.schema.add_idempotency_key_header",
     # One folder serves as both mailbox ends, so web, worker and beat see the same queue.
     _queue_dir = VAR_DIR / "celery" / "queue"
     _processed_dir = VAR_DIR / "celery" / "processed"
@@ -381,6 +386,17 @@ REVIEW_QUORUM = {
     "high": env_int("REVIEW_QUORUM_HIGH", default=2, minimum=1),
 }
 # Days a board member has for a review, unless the editor sets a due date.
+    "purge-idempotency-keys": {
+        "task": "config.idempotency.tasks.purge_idempotency_keys",
+        "schedule": datetime.timedelta(hours=1),
+        "options": {"expires": 3600},
+    },
+    # Side effects the web processes could not hand to the broker within their budget.
+    "relay-outbox": {
+        "task": "editorial.tasks.relay_outbox",
+        "schedule": datetime.timedelta(seconds=OUTBOX_RELAY_EVERY_SECONDS),
+        "options": {"expires": OUTBOX_RELAY_EVERY_SECONDS},
+    },
 REVIEW_ASSIGNMENT_DAYS = env_int("REVIEW_ASSIGNMENT_DAYS", default=7, minimum=1)
     # Side effects the web processes could not hand to the broker within their budget.
     "relay-outbox": {

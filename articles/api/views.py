@@ -29,6 +29,7 @@ from articles.diff import unified_diff
 from articles.models import Article, ArticleVersion
 from config.api.conditional import IF_MATCH_REQUIRED, if_match, not_modified, required_if_match
 from config.api.errors import PRECONDITION_FAILED, PRECONDITION_REQUIRED
+from config.idempotency.decorators import idempotent
 
 
 def article_or_404(slug: str) -> Article:
@@ -83,6 +84,7 @@ class ArticleListCreateView(generics.ListCreateAPIView):
         return ArticleCreateSerializer if self.request.method == "POST" else ArticleSerializer
 
     @extend_schema(request=ArticleCreateSerializer, responses={201: ArticleDetailSerializer})
+    @idempotent
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = ArticleCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -19,6 +19,7 @@ from articles.api.serializers import ArticleDetailSerializer, VersionSerializer,
 from articles.api.views import VersionListView, article_or_404, article_response, unless_changed
 from config.api.conditional import IF_MATCH_OPTIONAL
 from config.api.errors import CONFLICT, FORBIDDEN, PRECONDITION_FAILED, error_response
+from config.idempotency.decorators import idempotent
 from editorial import selectors, services
 from editorial.api.serializers import (
     AssignmentListSerializer,
@@ -50,6 +51,7 @@ class VersionListCreateView(VersionListView):
         responses={201: VersionSerializer, **CONFLICT, **PRECONDITION_FAILED},
         parameters=[IF_MATCH_OPTIONAL],
     )
+    @idempotent
     def post(self, request: Request, slug: str) -> Response:
         article = article_or_404(slug)
         serializer = VersionWriteSerializer(data=request.data)
@@ -85,6 +87,7 @@ class ArticleTransitionView(generics.GenericAPIView):
     serializer_class = ReasonSerializer
     transition = ""
 
+    @idempotent
     def post(self, request: Request, slug: str) -> Response:
         article = article_or_404(slug)
         serializer = ReasonSerializer(data=request.data)
@@ -144,6 +147,7 @@ class ArticleAssignmentCreateView(generics.GenericAPIView):
 
     serializer_class = AssignRequestSerializer
 
+    @idempotent
     def post(self, request: Request, slug: str) -> Response:
         article = article_or_404(slug)
         serializer = AssignRequestSerializer(data=request.data)
@@ -176,6 +180,7 @@ class ArticleAutoAssignView(generics.GenericAPIView):
 
     serializer_class = AutoAssignRequestSerializer
 
+    @idempotent
     def post(self, request: Request, slug: str) -> Response:
         article = article_or_404(slug)
         serializer = AutoAssignRequestSerializer(data=request.data)
@@ -245,6 +250,7 @@ class AssignmentDecisionView(AssignmentActionView):
 
     serializer_class = DecisionRequestSerializer
 
+    @idempotent
     def post(self, request: Request, pk: int) -> Response:
         assignment = self.get_assignment(pk)
         serializer = DecisionRequestSerializer(data=request.data)
@@ -263,6 +269,7 @@ class AssignmentDeclineView(AssignmentActionView):
 
     serializer_class = ReasonSerializer
 
+    @idempotent
     def post(self, request: Request, pk: int) -> Response:
         assignment = self.get_assignment(pk)
         serializer = ReasonSerializer(data=request.data)
@@ -286,6 +293,7 @@ class AssignmentAcceptView(AssignmentActionView):
 
     serializer_class = AssignmentSerializer
 
+    @idempotent
     def post(self, request: Request, pk: int) -> Response:
         services.accept(actor=request.user, assignment=self.get_assignment(pk))
         return Response(AssignmentSerializer(_fresh_assignment(pk)).data)
