@@ -259,3 +259,18 @@ def test_a_new_conflict_declared_after_assignment_stops_the_decision(article, sp
         services.decide(actor=specialists[0].user, assignment=assignment, decision="approve")
     assert refusal_codes(refused) == ["conflict_of_interest"]
     assert refreshed(article).status == S.UNDER_REVIEW
+
+
+def test_a_board_record_without_the_board_member_role_is_not_eligible(article, oncology, editor):
+    """Seen: a BoardMember profile whose user lacked the board-member role could be assigned, and
+    the seat was then held by someone who could never decide."""
+    roleless = BoardMemberFactory(specialties=[oncology], user__roles=[])
+    submit(article)
+
+    with pytest.raises(NotEligible) as refused:
+        assign(article, roleless)
+    assert refusal_codes(refused) == ["not_a_board_member"]
+
+    with pytest.raises(NoEligibleReviewers):
+        services.auto_assign(actor=editor, article=article, reason="Auto")
+    assert not ReviewAssignment.objects.exists()
