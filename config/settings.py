@@ -57,6 +57,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Serves the collected static files (admin, API docs) itself, before any other work.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -128,6 +130,14 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
+# WhiteNoise serves what `collectstatic` wrote: names carry a hash of the content, so the files
+# are cached for good (max-age ten years, immutable), and gzip copies are made at collection.
+# With DEBUG off a page refers to the hashed names, so collectstatic must run before the web
+# processes start (the Dockerfile does it at build); with DEBUG on, runserver serves the sources.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 
 # --- Security ------------------------------------------------------------------------------
 
@@ -308,6 +318,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", default=240, minimum=1)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", default=300, minimum=1)
+# Beat's record of when each periodic task last ran: VAR_DIR should be on persistent storage, so
+# that a restarted beat does not forget.
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # Scheduled work (docs/operations.md). Beat runs once; the tasks are safe to run twice anyway.
 REMINDERS_EVERY_MINUTES = env_int("REMINDERS_EVERY_MINUTES", default=15, minimum=1)

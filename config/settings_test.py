@@ -17,6 +17,12 @@ from config.settings import *  # noqa: E402, F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
+# Pages name static files as they are in the source: the suite runs no collectstatic (the
+# production storage, hashed and compressed, is tested under gunicorn in tests/ops/).
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 # The suite makes many requests from one client; throttling has its own tests.
 REST_FRAMEWORK = {
