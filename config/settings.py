@@ -51,7 +51,6 @@ INSTALLED_APPS = [
     "reviewers",
     "articles",
     "config.idempotency",
-    "django_structlog",
     "editorial",
 ]
 
@@ -187,6 +186,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("API_MAX_BODY_BYTES", default=1_000_000, m
 # A PATCH of an article must send the ETag the client read as If-Match (428 without it); off, a
 # PATCH without it overwrites, as it did before. A stale If-Match is refused (412) either way.
 API_REQUIRE_IF_MATCH = env_bool("API_REQUIRE_IF_MATCH", default=True)
+# How long a POST's Idempotency-Key is remembered (with the response it got), per user.
+IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", default=24, minimum=1)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -216,8 +217,6 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("THROTTLE_ANON", "120/minute"),
         "user": env_str("THROTTLE_USER", "1200/minute"),
-# How long a POST's Idempotency-Key is remembered (with the response it got), per user.
-IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", default=24, minimum=1)
         "auth": env_str("THROTTLE_AUTH", "10/minute"),
     },
     "NUM_PROXIES": env_int("NUM_PROXIES", default=0, minimum=0),
@@ -245,6 +244,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.api.schema.add_common_error_responses",
+        "config.idempotency.schema.add_idempotency_key_header",
     ],
     "ENUM_NAME_OVERRIDES": {
         "ArticleStatusEnum": "articles.models.ArticleStatus",
@@ -274,7 +274,6 @@ PUBLIC_OVERDUE_TEXT = env_str(
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or "filesystem://localhost//"
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
-        "config.idempotency.schema.add_idempotency_key_header",
     # One folder serves as both mailbox ends, so web, worker and beat see the same queue.
     _queue_dir = VAR_DIR / "celery" / "queue"
     _processed_dir = VAR_DIR / "celery" / "processed"
@@ -293,6 +292,9 @@ if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
         # A web request that queues a notification must not hang on an unreachable broker: it
         # gives up after this many seconds per attempt and the reminder sweep catches up.
         "socket_connect_timeout": env_int("CELERY_BROKER_CONNECT_TIMEOUT", default=3, minimum=1),
+        # A broker that accepts the connection and never answers would otherwise hold a publish
+        # (and the thread doing it) forever.
+        "socket_timeout": env_int("CELERY_BROKER_SOCKET_TIMEOUT", default=5, minimum=1),
         # A task taken by a worker that then vanished (host lost, kill -9) goes back on the queue
         # after this many seconds; it must exceed the longest task (CELERY_TASK_TIME_LIMIT).
         "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", default=3600, minimum=60),
@@ -326,11 +328,19 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 REMINDERS_EVERY_MINUTES = env_int("REMINDERS_EVERY_MINUTES", default=15, minimum=1)
 STALENESS_SWEEP_EVERY_HOURS = env_int("STALENESS_SWEEP_EVERY_HOURS", default=24, minimum=1)
 INTEGRITY_CHECK_EVERY_HOURS = env_int("INTEGRITY_CHECK_EVERY_HOURS", default=24, minimum=1)
+
+# The transactional outbox (editorial/outbox): a request hands its messages to the broker within
+# this many milliseconds or leaves them to the relay; after an overrun or a failure, requests stop
+# trying for OUTBOX_BREAKER_SECONDS. The relay runs every OUTBOX_RELAY_EVERY_SECONDS, publishes up
+# to OUTBOX_RELAY_BATCH_SIZE messages a run, and deletes messages published more than
+# OUTBOX_RETENTION_DAYS ago.
+OUTBOX_PUBLISH_BUDGET_MS = env_int("OUTBOX_PUBLISH_BUDGET_MS", default=200, minimum=1)
+OUTBOX_BREAKER_SECONDS = env_int("OUTBOX_BREAKER_SECONDS", default=30, minimum=1)
+OUTBOX_RELAY_EVERY_SECONDS = env_int("OUTBOX_RELAY_EVERY_SECONDS", default=30, minimum=1)
+OUTBOX_RELAY_BATCH_SIZE = env_int("OUTBOX_RELAY_BATCH_SIZE", default=1000, minimum=1)
+OUTBOX_RETENTION_DAYS = env_int("OUTBOX_RETENTION_DAYS", default=7, minimum=1)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "send-review-reminders": {
-        # A broker that accepts the connection and never answers would otherwise hold a publish
-        # (and the thread doing it) forever.
-        "socket_timeout": env_int("CELERY_BROKER_SOCKET_TIMEOUT", default=5, minimum=1),
         "task": "editorial.tasks.send_review_reminders",
         "schedule": datetime.timedelta(minutes=REMINDERS_EVERY_MINUTES),
         # A run still queued when the next is due is dropped: the next one sends the same.
@@ -354,6 +364,17 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": datetime.timedelta(hours=INTEGRITY_CHECK_EVERY_HOURS),
         "options": {"expires": INTEGRITY_CHECK_EVERY_HOURS * 3600},
     },
+    "purge-idempotency-keys": {
+        "task": "config.idempotency.tasks.purge_idempotency_keys",
+        "schedule": datetime.timedelta(hours=1),
+        "options": {"expires": 3600},
+    },
+    # Side effects the web processes could not hand to the broker within their budget.
+    "relay-outbox": {
+        "task": "editorial.tasks.relay_outbox",
+        "schedule": datetime.timedelta(seconds=OUTBOX_RELAY_EVERY_SECONDS),
+        "options": {"expires": OUTBOX_RELAY_EVERY_SECONDS},
+    },
 }
 
 # Reminders: "due soon" this many hours before a review's due date (once); "overdue" once a day
@@ -364,17 +385,6 @@ REVIEW_ESCALATE_AFTER_DAYS = env_int("REVIEW_ESCALATE_AFTER_DAYS", default=3, mi
 # never went out (the broker was down); older ones are not announced late.
 NOTIFICATION_CATCH_UP_DAYS = env_int("NOTIFICATION_CATCH_UP_DAYS", default=7, minimum=1)
 # The staleness sweep expires due approvals this many articles per statement, and opens at most
-
-# The transactional outbox (editorial/outbox): a request hands its messages to the broker within
-# this many milliseconds or leaves them to the relay; after an overrun or a failure, requests stop
-# trying for OUTBOX_BREAKER_SECONDS. The relay runs every OUTBOX_RELAY_EVERY_SECONDS, publishes up
-# to OUTBOX_RELAY_BATCH_SIZE messages a run, and deletes messages published more than
-# OUTBOX_RETENTION_DAYS ago.
-OUTBOX_PUBLISH_BUDGET_MS = env_int("OUTBOX_PUBLISH_BUDGET_MS", default=200, minimum=1)
-OUTBOX_BREAKER_SECONDS = env_int("OUTBOX_BREAKER_SECONDS", default=30, minimum=1)
-OUTBOX_RELAY_EVERY_SECONDS = env_int("OUTBOX_RELAY_EVERY_SECONDS", default=30, minimum=1)
-OUTBOX_RELAY_BATCH_SIZE = env_int("OUTBOX_RELAY_BATCH_SIZE", default=1000, minimum=1)
-OUTBOX_RETENTION_DAYS = env_int("OUTBOX_RETENTION_DAYS", default=7, minimum=1)
 # this many re-reviews per task run (a larger backlog continues in a follow-up run).
 STALENESS_BATCH_SIZE = env_int("STALENESS_BATCH_SIZE", default=5000, minimum=1)
 STALENESS_RE_REVIEWS_PER_RUN = env_int("STALENESS_RE_REVIEWS_PER_RUN", default=500, minimum=1)
@@ -399,24 +409,7 @@ REVIEW_QUORUM = {
     "high": env_int("REVIEW_QUORUM_HIGH", default=2, minimum=1),
 }
 # Days a board member has for a review, unless the editor sets a due date.
-    "purge-idempotency-keys": {
-        "task": "config.idempotency.tasks.purge_idempotency_keys",
-        "schedule": datetime.timedelta(hours=1),
-        "options": {"expires": 3600},
-    },
-    # Side effects the web processes could not hand to the broker within their budget.
-    "relay-outbox": {
-        "task": "editorial.tasks.relay_outbox",
-        "schedule": datetime.timedelta(seconds=OUTBOX_RELAY_EVERY_SECONDS),
-        "options": {"expires": OUTBOX_RELAY_EVERY_SECONDS},
-    },
 REVIEW_ASSIGNMENT_DAYS = env_int("REVIEW_ASSIGNMENT_DAYS", default=7, minimum=1)
-    # Side effects the web processes could not hand to the broker within their budget.
-    "relay-outbox": {
-        "task": "editorial.tasks.relay_outbox",
-        "schedule": datetime.timedelta(seconds=OUTBOX_RELAY_EVERY_SECONDS),
-        "options": {"expires": OUTBOX_RELAY_EVERY_SECONDS},
-    },
 
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "demo")
 
