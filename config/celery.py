@@ -6,12 +6,28 @@ Start a worker with ``celery -A config worker`` and the scheduler with ``celery 
 
 from __future__ import annotations
 
+import logging.config
 import os
+from typing import Any
 
 from celery import Celery
+from celery.signals import setup_logging
+from django_structlog.celery.steps import DjangoStructLogInitStep
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("editorial_review")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Each task runs with the request id (and user id) of the request that queued it, which
+# django-structlog sends along in the message's headers, and a task_id of its own.
+app.steps["worker"].add(DjangoStructLogInitStep)
+
+
+@setup_logging.connect
+def _log_as_the_web_processes_do(**kwargs: Any) -> None:
+    """Worker and beat log through settings.LOGGING (JSON lines, or LOG_FORMAT=console) instead
+    of Celery's own format, which would drop the request id."""
+    from django.conf import settings
+
+    logging.config.dictConfig(settings.LOGGING)

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
+import structlog
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str
@@ -51,6 +53,7 @@ INSTALLED_APPS = [
     "reviewers",
     "articles",
     "config.idempotency",
+    "django_structlog",
     "editorial",
 ]
 
@@ -62,6 +65,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Every log line of a request carries its request id (X-Request-ID, echoed) and the user's id.
+    "editorial.observability.middleware.RequestIdMiddleware",
+    "django_structlog.middlewares.RequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Lets history rows written during a request (the admin) record the signed-in user.
@@ -415,18 +421,76 @@ DEMO_PASSWORD = env_str("DEMO_PASSWORD", "demo")
 
 # --- Logging -------------------------------------------------------------------------------
 
+# One JSON object per line (timestamp, level, logger, event, request_id, user_id and the record's
+# own fields), or readable lines for development (LOG_FORMAT=console; `make run`, with DEBUG on).
+# django-structlog binds the request id and the user to each request and carries them into the
+# Celery tasks the request queues (docs/operations.md, "Logs").
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
+LOG_FORMAT = env_str("LOG_FORMAT", "console" if DEBUG else "json").lower()
+if LOG_FORMAT not in {"json", "console"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or console; got {LOG_FORMAT!r}.")
+DJANGO_STRUCTLOG_CELERY_ENABLED = True
+# The request id middleware validates the incoming header before django-structlog trusts it.
+DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = True
+DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = False  # readers' addresses are personal data; not needed
+
+
+def _first_fields(logger: object, method: str, event: dict[str, Any]) -> dict[str, Any]:
+    """The fields every line has, first, so that a person reading the JSON finds them."""
+    first = ("timestamp", "level", "logger", "event", "request_id", "user_id", "task_id")
+    return {key: event.pop(key) for key in first if key in event} | event
+
+
+_LOG_CONTEXT: list[Any] = [
+    structlog.contextvars.merge_contextvars,
+    structlog.processors.TimeStamper(fmt="iso", utc=True),
+    structlog.stdlib.add_log_level,
+    structlog.stdlib.add_logger_name,
+]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {
+            "()": structlog.stdlib.ProcessorFormatter,
+            # A standard library record keeps its message as the event and its `extra` fields.
+            "foreign_pre_chain": [*_LOG_CONTEXT, structlog.stdlib.ExtraAdder()],
+            "processors": [
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.format_exc_info,
+                _first_fields,
+                structlog.processors.JSONRenderer(),
+            ],
+        },
+        "console": {
+            "()": structlog.stdlib.ProcessorFormatter,
+            "foreign_pre_chain": _LOG_CONTEXT,
+            "processors": [
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.dev.ConsoleRenderer(
+                    colors=False, pad_event_to=0, exception_formatter=structlog.dev.plain_traceback
+                ),
+            ],
+        },
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT},
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
     },
 }
+structlog.configure(
+    processors=[
+        structlog.stdlib.filter_by_level,
+        *_LOG_CONTEXT,
+        structlog.stdlib.PositionalArgumentsFormatter(),
+        structlog.processors.StackInfoRenderer(),
+        structlog.processors.UnicodeDecoder(),
+        structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+    ],
+    logger_factory=structlog.stdlib.LoggerFactory(),
+    wrapper_class=structlog.stdlib.BoundLogger,
+    cache_logger_on_first_use=True,
+)

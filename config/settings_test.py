@@ -7,6 +7,10 @@ import shutil
 import tempfile
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-never-used-outside-the-test-suite")
+# Readable log lines: the worker tests read the key=value lines the tasks log from the workers'
+# output (tests/editorial/workers.py). Set in the environment so that those workers inherit it;
+# the JSON lines have their own tests (tests/observability/test_logs.py).
+os.environ.setdefault("LOG_FORMAT", "console")
 if "VAR_DIR" not in os.environ:
     # Set in the environment, so that worker processes the tests start share the folder.
     os.environ["VAR_DIR"] = tempfile.mkdtemp(prefix="editorial-test-")
