@@ -189,6 +189,11 @@ else:
 
 # Bodies above this many bytes are refused with a 400 before they are parsed.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("API_MAX_BODY_BYTES", default=1_000_000, minimum=1024)
+# JSON bodies nested deeper than this (arrays and objects) are refused with a 400 before they are
+# decoded (config.api.parsers). Python's decoder recurses once per level, hence the ceiling.
+API_MAX_JSON_DEPTH = env_int("API_MAX_JSON_DEPTH", default=32, minimum=1)
+if API_MAX_JSON_DEPTH > 200:
+    raise ImproperlyConfigured(f"API_MAX_JSON_DEPTH must be at most 200; got {API_MAX_JSON_DEPTH}.")
 # A PATCH of an article must send the ETag the client read as If-Match (428 without it); off, a
 # PATCH without it overwrites, as it did before. A stale If-Match is refused (412) either way.
 API_REQUIRE_IF_MATCH = env_bool("API_REQUIRE_IF_MATCH", default=True)
@@ -206,7 +211,7 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["config.api.parsers.LimitedJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "config.api.pagination.Pagination",
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
