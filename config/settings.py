@@ -54,10 +54,14 @@ INSTALLED_APPS = [
     "articles",
     "config.idempotency",
     "django_structlog",
+    "editorial.observability",
     "editorial",
 ]
 
 MIDDLEWARE = [
+    # /health/live, /health/ready and /metrics, answered before the host check and the HTTPS
+    # redirect, which would turn a load balancer's probe by IP over plain HTTP away.
+    "editorial.observability.middleware.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Serves the collected static files (admin, API docs) itself, before any other work.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -399,6 +403,38 @@ NOTIFICATION_CATCH_UP_DAYS = env_int("NOTIFICATION_CATCH_UP_DAYS", default=7, mi
 # this many re-reviews per task run (a larger backlog continues in a follow-up run).
 STALENESS_BATCH_SIZE = env_int("STALENESS_BATCH_SIZE", default=5000, minimum=1)
 STALENESS_RE_REVIEWS_PER_RUN = env_int("STALENESS_RE_REVIEWS_PER_RUN", default=500, minimum=1)
+
+# --- Health checks -------------------------------------------------------------------------
+
+# /health/ready (docs/operations.md, "Health checks"). The checks whose failure answers 503 and
+# takes the process out of rotation; the others report "degraded" and leave it serving.
+HEALTH_CHECK_NAMES = ("database", "cache", "broker", "worker", "beat", "outbox")
+HEALTH_CRITICAL_CHECKS = env_list("HEALTH_CRITICAL_CHECKS", default=["database", "cache"])
+if unknown := set(HEALTH_CRITICAL_CHECKS) - set(HEALTH_CHECK_NAMES):
+    raise ImproperlyConfigured(
+        f"HEALTH_CRITICAL_CHECKS names unknown checks {sorted(unknown)}; the checks are "
+        f"{', '.join(HEALTH_CHECK_NAMES)}."
+    )
+# Seconds the cache and broker checks wait for an answer, and a worker ping for a reply; how long
+# each web process keeps the ping's answer before asking the workers again.
+HEALTH_CHECK_TIMEOUT_SECONDS = env_int("HEALTH_CHECK_TIMEOUT_SECONDS", default=2, minimum=1)
+HEALTH_WORKER_PING_TIMEOUT_SECONDS = env_int("HEALTH_WORKER_PING_TIMEOUT_SECONDS", default=2, minimum=1)
+HEALTH_WORKER_PING_CACHE_SECONDS = env_int("HEALTH_WORKER_PING_CACHE_SECONDS", default=30, minimum=0)
+# Beat queues a heartbeat task this often; the beat check fails once the last one a worker ran is
+# older than HEALTH_BEAT_MAX_AGE_SECONDS (three heartbeats by default).
+HEALTH_BEAT_HEARTBEAT_SECONDS = env_int("HEALTH_BEAT_HEARTBEAT_SECONDS", default=60, minimum=1)
+HEALTH_BEAT_MAX_AGE_SECONDS = env_int(
+    "HEALTH_BEAT_MAX_AGE_SECONDS", default=3 * HEALTH_BEAT_HEARTBEAT_SECONDS, minimum=1
+)
+# The outbox check fails when more messages than this wait for the broker, or the oldest has waited
+# longer than this many seconds (the relay runs every OUTBOX_RELAY_EVERY_SECONDS).
+HEALTH_OUTBOX_MAX_PENDING = env_int("HEALTH_OUTBOX_MAX_PENDING", default=1000, minimum=0)
+HEALTH_OUTBOX_MAX_AGE_SECONDS = env_int("HEALTH_OUTBOX_MAX_AGE_SECONDS", default=300, minimum=1)
+CELERY_BEAT_SCHEDULE["beat-heartbeat"] = {
+    "task": "editorial.observability.tasks.beat_heartbeat",
+    "schedule": datetime.timedelta(seconds=HEALTH_BEAT_HEARTBEAT_SECONDS),
+    "options": {"expires": HEALTH_BEAT_HEARTBEAT_SECONDS},
+}
 
 # --- History -------------------------------------------------------------------------------
 

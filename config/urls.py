@@ -24,6 +24,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     # Sign-in for the browsable API (session authentication)
     path("api-auth/", include("rest_framework.urls")),
+    # /health/live, /health/ready, /metrics (ProbeMiddleware answers them first; listed here too)
+    path("", include("editorial.observability.urls")),
 ]
 
 handler404 = "config.api.errors.not_found"

@@ -19,6 +19,7 @@ from kombu.exceptions import OperationalError as BrokerOperationalError
 
 from editorial import reminders, staleness
 from editorial.integrity import audit, revalidation
+from editorial.observability.runs import record_run
 from editorial.outbox import services as outbox
 
 logger = logging.getLogger(__name__)
@@ -46,6 +47,8 @@ def _run(name: str, service: Callable[[], dict[str, int]]) -> dict[str, int]:
         " ".join(f"{key}={value}" for key, value in counts.items()),
         extra={"task": name, "counts": counts, "seconds": seconds},
     )
+    # For the metrics, in the web process (editorial/observability/metrics.py).
+    record_run(name, seconds)
     return counts
 
 
