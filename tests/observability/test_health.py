@@ -22,6 +22,8 @@ from editorial.observability.models import LastRun
 from editorial.observability.runs import BEAT_HEARTBEAT, record_run
 from editorial.observability.tasks import beat_heartbeat
 from editorial.outbox.models import OutboxMessage
+from tests.editorial.workers import Workers, purge_default_queue
+from tests.markers import requires_postgres, requires_redis
 from tests.observability.conftest import start_worker, stop_worker
 
 pytestmark = pytest.mark.django_db
@@ -313,6 +315,37 @@ def test_beat_is_well_while_its_heartbeat_is_recent(settings, worker_answers):
     assert response.status_code == 200
     assert body["checks"]["beat"]["status"] == "degraded"
     assert body["checks"]["beat"]["message"].startswith("last heartbeat 200 s ago (more than 180 s)")
+
+
+@requires_postgres
+@requires_redis
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_runs_the_heartbeat_and_beat_turns_ok(tmp_path, worker_answers):
+    purge_default_queue()
+    workers = Workers(tmp_path)
+    with workers.running(pool="prefork"):
+        beat_heartbeat.delay()
+        workers.wait_for(lambda: LastRun.objects.filter(name=BEAT_HEARTBEAT).exists(), what="the heartbeat")
+
+    assert ready()[1]["checks"]["beat"]["status"] == "ok"
+
+
+def test_every_process_knows_the_heartbeat_task(tmp_path):
+    code = (
+        "import django; django.setup(); from config.celery import app; "
+        "print('editorial.observability.tasks.beat_heartbeat' in app.tasks)"
+    )
+    env = os.environ | {"DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "1", "VAR_DIR": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=django_settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.stdout.strip() == "True", result.stderr
 
 
 def test_beat_queues_the_heartbeat_and_the_task_records_it():
