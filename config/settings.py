@@ -62,6 +62,8 @@ MIDDLEWARE = [
     # /health/live, /health/ready and /metrics, answered before the host check and the HTTPS
     # redirect, which would turn a load balancer's probe by IP over plain HTTP away.
     "editorial.observability.middleware.ProbeMiddleware",
+    # Request latency for /metrics (when METRICS_ENABLED), including the middleware below.
+    "editorial.observability.middleware.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Serves the collected static files (admin, API docs) itself, before any other work.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -435,6 +437,19 @@ CELERY_BEAT_SCHEDULE["beat-heartbeat"] = {
     "schedule": datetime.timedelta(seconds=HEALTH_BEAT_HEARTBEAT_SECONDS),
     "options": {"expires": HEALTH_BEAT_HEARTBEAT_SECONDS},
 }
+
+# --- Metrics -------------------------------------------------------------------------------
+
+# /metrics for Prometheus (docs/operations.md, "Metrics"): absent unless enabled, and then only
+# with `Authorization: Bearer <METRICS_TOKEN>`. With several gunicorn workers, also set
+# PROMETHEUS_MULTIPROC_DIR (read by prometheus_client itself) to an empty folder.
+METRICS_ENABLED = env_bool("METRICS_ENABLED", default=False)
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+if METRICS_ENABLED and len(METRICS_TOKEN) < 16:
+    raise ImproperlyConfigured(
+        "METRICS_ENABLED is on: set METRICS_TOKEN to a random string of at least 16 characters "
+        "(`python -c 'import secrets; print(secrets.token_urlsafe(32))'`); Prometheus sends it."
+    )
 
 # --- History -------------------------------------------------------------------------------
 

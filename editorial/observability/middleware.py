@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from collections.abc import Callable
 
+from django.conf import settings
+from django.core.exceptions import MiddlewareNotUsed
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
 
@@ -48,4 +51,31 @@ class RequestIdMiddleware:
         request.__dict__.pop("headers", None)  # request.headers is cached from META
         response = self.get_response(request)
         response["X-Request-ID"] = request_id
+        return response
+
+
+METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
+
+
+class RequestMetricsMiddleware:
+    """Observes each request's latency by view name, method and status class (METRICS_ENABLED).
+    Early in MIDDLEWARE, so that the time spent in the other middleware counts."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        if not settings.METRICS_ENABLED:
+            raise MiddlewareNotUsed
+        from editorial.observability.metrics import REQUEST_LATENCY
+
+        self.latency = REQUEST_LATENCY
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        response = self.get_response(request)
+        seconds = time.perf_counter() - started
+        match = request.resolver_match
+        # Named routes only (a bounded set of labels); anything else is grouped.
+        view = (match.view_name if match else None) or "unmatched"
+        method = request.method if request.method in METHODS else "other"
+        self.latency.labels(view, method, f"{response.status_code // 100}xx").observe(seconds)
         return response
