@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 WEB_PORT ?= 8000
 export WEB_PORT
 
-.PHONY: run test lint migrations-check state-machine bench bench-staleness install install-dev chromium clean
+.PHONY: run test lint migrations-check prod-check state-machine bench bench-staleness install install-dev chromium clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,19 @@ lint: $(VENV)/.installed-dev
 
 migrations-check: $(VENV)/.installed
 	SECRET_KEY=migrations-check $(BIN)/python manage.py makemigrations --check --dry-run
+
+# Django's deployment checklist on production-like settings: DEBUG off, a generated SECRET_KEY,
+# HTTPS declared (so HSTS follows), secure cookies, PostgreSQL, and Redis for the broker and the
+# cache. Nothing is contacted; any warning fails it (docs/operations.md).
+prod-check: $(VENV)/.installed
+	@env -u SECURE_HSTS_SECONDS -u SECURE_HSTS_INCLUDE_SUBDOMAINS -u SECURE_HSTS_PRELOAD \
+	  DEBUG=0 DJANGO_SETTINGS_MODULE=config.settings \
+	  SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	  ALLOWED_HOSTS=review.example.org SITE_URL=https://review.example.org \
+	  SECURE_SSL_REDIRECT=1 TRUST_X_FORWARDED_PROTO=1 SECURE_COOKIES=1 \
+	  DATABASE_URL=postgres://editorial@db.invalid:5432/editorial \
+	  CELERY_BROKER_URL=redis://redis.invalid:6379/0 CACHE_URL=redis://redis.invalid:6379/1 \
+	  $(BIN)/python manage.py check --deploy --fail-level WARNING
 
 # The state-machine picture in docs/, drawn from Article.status's transitions (needs Graphviz's
 # `dot`, e.g. `apt-get install graphviz`; tests check the .gv source stays in step with the code).

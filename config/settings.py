@@ -156,12 +156,22 @@ SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)
-SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", default=0, minimum=0)
+_trust_proxy = env_bool("TRUST_X_FORWARDED_PROTO", default=False)
+if _trust_proxy:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# A deployment declares that it is reached over HTTPS by redirecting to it, by trusting the
+# proxy's X-Forwarded-Proto, or by an https:// SITE_URL; browsers are then told to use nothing
+# else for a year (HSTS, sent on HTTPS responses only).
+_https_declared = SECURE_SSL_REDIRECT or _trust_proxy or env_str("SITE_URL").startswith("https://")
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", default=31_536_000 if _https_declared else 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+# Preloading commits the whole registrable domain (example.org, not review.example.org) to HTTPS in
+# browsers' built-in lists: its owner's decision, so off unless asked for, and not a warning.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if env_bool("TRUST_X_FORWARDED_PROTO", default=False):
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # --- Email ---------------------------------------------------------------------------------
 
@@ -267,6 +277,8 @@ SPECTACULAR_SETTINGS = {
         "ArticleStatusEnum": "articles.models.ArticleStatus",
         "AssignmentStateEnum": "editorial.models.AssignmentState",
         "DecisionEnum": "editorial.models.Decision",
+        # An assignment records the risk level it was decided under with the article's own choices.
+        "RiskLevelEnum": "articles.models.RiskLevel",
     },
 }
 
