@@ -27,6 +27,7 @@ STORAGES = {
     **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 - WhiteNoise warns of a missing folder
 
 # The suite makes many requests from one client; throttling has its own tests.
 REST_FRAMEWORK = {

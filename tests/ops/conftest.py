@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.ops.support import BASE_DIR, Server, free_port, manage, procfile, production_env
+from tests.ops.support import ADMIN_PASSWORD, BASE_DIR, Server, free_port, manage, procfile, production_env
 
 
 @pytest.fixture(scope="session")
@@ -22,6 +22,8 @@ def production_server(tmp_path_factory) -> Iterator[Server]:
     env = production_env(var_dir, WEB_BIND=f"127.0.0.1:{port}", WEB_CONCURRENCY="1", WEB_THREADS="2")
     manage(env, "collectstatic", "--noinput")
     manage(env, "migrate", "--noinput")
+    superuser = {"DJANGO_SUPERUSER_PASSWORD": ADMIN_PASSWORD}
+    manage(env | superuser, "createsuperuser", "--noinput", "--username", "admin", "--email", "a@example.org")
     log = (var_dir / "web.log").open("w")
     # Run as a process manager would: the Procfile's line through a shell.
     web = subprocess.Popen(  # noqa: S602 - the Procfile's own command

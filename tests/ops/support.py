@@ -17,6 +17,8 @@ from django.conf import settings
 
 BASE_DIR = Path(settings.BASE_DIR)
 VENV_BIN = Path(sys.executable).parent
+# The production-like server's superuser (tests/ops/conftest.py)
+ADMIN_PASSWORD = "ops-test-admin-password"  # noqa: S105
 # The variables a developer's or CI's shell may set that would make this server something else.
 NOT_INHERITED = {
     "DJANGO_SETTINGS_MODULE",
