@@ -354,9 +354,6 @@ if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
         # A broker that accepts the connection and never answers would otherwise hold a publish
         # (and the thread doing it) forever.
         "socket_timeout": env_int("CELERY_BROKER_SOCKET_TIMEOUT", default=5, minimum=1),
-        # A task taken by a worker that then vanished (host lost, kill -9) goes back on the queue
-        # after this many seconds; it must exceed the longest task (CELERY_TASK_TIME_LIMIT).
-        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", default=3600, minimum=60),
     }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Queuing from a web request retries briefly, then gives up (the sweeps derive what is owed from
@@ -382,6 +379,21 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", default=300, minimum=
 # Beat's record of when each periodic task last ran: VAR_DIR should be on persistent storage, so
 # that a restarted beat does not forget.
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# A task taken by a worker that then vanished (host lost, kill -9) goes back on the queue after
+# this many seconds. Redis cannot tell a dead worker from a slow one, so the wait must outlast the
+# longest run (the hard time limit) and a retry's countdown, which a worker holds unacknowledged
+# (at most 32 s with the tasks' backoff): by default the limit plus a minute.
+CELERY_VISIBILITY_TIMEOUT = env_int(
+    "CELERY_VISIBILITY_TIMEOUT", default=CELERY_TASK_TIME_LIMIT + 60, minimum=1
+)
+if CELERY_VISIBILITY_TIMEOUT <= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        f"CELERY_VISIBILITY_TIMEOUT ({CELERY_VISIBILITY_TIMEOUT} s) must exceed CELERY_TASK_TIME_LIMIT "
+        f"({CELERY_TASK_TIME_LIMIT} s), or a task still running is handed to a second worker; "
+        "unset, it is the time limit plus 60 s."
+    )
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = CELERY_VISIBILITY_TIMEOUT
 
 # Scheduled work (docs/operations.md). Beat runs once; the tasks are safe to run twice anyway.
 REMINDERS_EVERY_MINUTES = env_int("REMINDERS_EVERY_MINUTES", default=15, minimum=1)
