@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from simple_history.admin import SimpleHistoryAdmin
 
 from config.audit import REASON_MAX_LENGTH, audit
+from config.object_pages import NotFoundUnlessVisible
 
 
 class ChangeReasonForm(forms.ModelForm):
@@ -22,7 +23,7 @@ class ChangeReasonForm(forms.ModelForm):
     )
 
 
-class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
+class ReadOnlyHistoryAdmin(NotFoundUnlessVisible, SimpleHistoryAdmin):
     """An admin whose history pages show the audit trail and never rewrite it.
 
     simple-history's page for one historical record is a form that saves that record's values over

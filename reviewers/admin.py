@@ -1,9 +1,24 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.auth import admin as auth_admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from knox import admin as knox_admin
+from knox.models import AuthToken
 
 from config.admin import AuditedModelAdmin
+from config.object_pages import NotFoundUnlessVisible
 from reviewers.models import BoardMember, ConflictOfInterest, Specialty
+
+# The admins other apps register, with the same answer as ours for an id the user may not see.
+for model, model_admin in [
+    (get_user_model(), auth_admin.UserAdmin),
+    (Group, auth_admin.GroupAdmin),
+    (AuthToken, knox_admin.AuthTokenAdmin),
+]:
+    admin.site.unregister(model)
+    admin.site.register(model, type(model_admin.__name__, (NotFoundUnlessVisible, model_admin), {}))
 
 
 @admin.register(Specialty)
