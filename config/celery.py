@@ -10,8 +10,9 @@ import logging.config
 import os
 from typing import Any
 
-from celery import Celery
-from celery.signals import setup_logging
+import structlog
+from celery import Celery, Task
+from celery.signals import setup_logging, task_postrun
 from django_structlog.celery.steps import DjangoStructLogInitStep
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -31,3 +32,12 @@ def _log_as_the_web_processes_do(**kwargs: Any) -> None:
     from django.conf import settings
 
     logging.config.dictConfig(settings.LOGGING)
+
+
+@task_postrun.connect
+def _forget_the_tasks_log_context(task: Task | None = None, **kwargs: Any) -> None:
+    """django-structlog binds a task's context when it starts and never unbinds it: without this,
+    the worker's next lines (the next message received, in a solo pool) would name the finished
+    task's request. A task run eagerly, inside a request, leaves the request's context alone."""
+    if task is not None and not task.request.is_eager:
+        structlog.contextvars.clear_contextvars()

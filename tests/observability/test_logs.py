@@ -183,6 +183,7 @@ def test_a_task_queued_by_a_request_logs_with_the_requests_id(world, json_logs, 
     assert task_line["counts"]["assigned"] == 1
     (started,) = json_logs.where(event="task_started")
     assert started["request_id"] == "req-assign-42"
+    assert structlog.contextvars.get_contextvars() == {}  # the worker's next lines are not the task's
 
 
 @requires_postgres
