@@ -34,7 +34,8 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 # A development run on the zero-set-up default (SQLite and the filesystem broker under var/),
-# with DEBUG on unless the environment says otherwise. Ctrl-C stops all three processes.
+# with DEBUG on unless the environment says otherwise. Ctrl-C, or SIGINT or SIGTERM sent to make
+# alone, stops all three processes (scripts/dev_supervisor.py says how).
 run: export DEBUG ?= 1
 run: export PATH := $(CURDIR)/$(BIN):$(PATH)
 run: $(VENV)/.installed
@@ -48,7 +49,7 @@ run: $(VENV)/.installed
 	@echo "  Password: $${DEMO_PASSWORD:-demo}"
 	@echo "  Web, Celery worker and beat start below; Ctrl-C stops them all."
 	@echo
-	$(BIN)/honcho start -f Procfile.dev
+	exec $(BIN)/python scripts/dev_supervisor.py -f Procfile.dev
 
 test: $(VENV)/.installed-dev chromium
 	$(BIN)/ruff check .

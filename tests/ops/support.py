@@ -34,6 +34,10 @@ NOT_INHERITED = {
     "SECURE_SSL_REDIRECT",
     "SECURE_HSTS_SECONDS",
     "TRUST_X_FORWARDED_PROTO",
+    # A make running this suite (`make test`) must not hand its own state to a make a test starts.
+    "MAKEFLAGS",
+    "MAKELEVEL",
+    "MFLAGS",
 }
 
 
