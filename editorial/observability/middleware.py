@@ -34,6 +34,10 @@ class ProbeMiddleware:
             return self.get_response(request)
         response = match.func(request, *match.args, **match.kwargs)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        if response.status_code == 503:
+            # Not one django.request error per probe (every second, per load balancer) while the
+            # database is down: the body says what failed, the database's own errors are logged.
+            response._has_been_logged = True  # type: ignore[attr-defined]
         return response
 
 

@@ -132,17 +132,19 @@ def test_ready_when_every_check_passes(heartbeat, worker_answers):
 
 
 def test_a_database_that_cannot_be_reached_takes_the_process_out_of_rotation(
-    monkeypatch, heartbeat, worker_answers
+    monkeypatch, heartbeat, worker_answers, caplog
 ):
     monkeypatch.setattr(checks, "connections", {"default": unreachable_database()})
 
-    response, body = ready()
+    with caplog.at_level(logging.INFO, logger="django.request"):
+        response, body = ready()
 
     assert response.status_code == 503
     assert body["status"] == "failing"
     assert body["checks"]["database"]["status"] == "failing"
     assert "OperationalError" in body["checks"]["database"]["message"]
     assert body["checks"]["cache"]["status"] == "ok"
+    assert caplog.records == []  # not one error line per probe while the database is down
 
 
 # --- Cache ---------------------------------------------------------------------------------------
