@@ -399,6 +399,9 @@ if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
 REMINDERS_EVERY_MINUTES = env_int("REMINDERS_EVERY_MINUTES", default=15, minimum=1)
 STALENESS_SWEEP_EVERY_HOURS = env_int("STALENESS_SWEEP_EVERY_HOURS", default=24, minimum=1)
 INTEGRITY_CHECK_EVERY_HOURS = env_int("INTEGRITY_CHECK_EVERY_HOURS", default=24, minimum=1)
+# A round short of reviewers (or needing a specialist) is reported at once when nobody eligible is
+# free to fill it, and after this many hours when someone is but nobody has been assigned.
+STAFFING_ALERT_GRACE_HOURS = env_int("STAFFING_ALERT_GRACE_HOURS", default=24, minimum=1)
 
 # The transactional outbox (editorial/outbox): a request hands its messages to the broker within
 # this many milliseconds or leaves them to the relay; after an overrun or a failure, requests stop
@@ -434,6 +437,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "editorial.tasks.verify_approvals",
         "schedule": datetime.timedelta(hours=INTEGRITY_CHECK_EVERY_HOURS),
         "options": {"expires": INTEGRITY_CHECK_EVERY_HOURS * 3600},
+    },
+    "send-staffing-alerts": {
+        "task": "editorial.tasks.send_staffing_alerts",
+        "schedule": datetime.timedelta(minutes=REMINDERS_EVERY_MINUTES),
+        "options": {"expires": REMINDERS_EVERY_MINUTES * 60},
     },
     "purge-idempotency-keys": {
         "task": "config.idempotency.tasks.purge_idempotency_keys",

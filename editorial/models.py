@@ -162,6 +162,11 @@ class ReviewAssignment(models.Model):
     closed_at = models.DateTimeField(
         null=True, blank=True, help_text="When it was declined, completed or cancelled."
     )
+    cancel_reason = models.TextField(
+        blank=True,
+        help_text="Why the review was taken from the member while the round went on (they could no "
+        "longer review it), when it was not the round closing.",
+    )
     voided_at = models.DateTimeField(
         null=True, blank=True, help_text="When this approval stopped counting (see void_reason)."
     )
@@ -275,5 +280,7 @@ class ReminderLog(models.Model):
         return f"{self.get_kind_display()} reminder for {self.assignment_id} ({self.period_key})"
 
 
-# The outbox's model lives with its services in editorial/outbox/; importing it here registers it.
+# The outbox's and the staffing context's models live with their services in their own
+# subpackages; importing them here registers them with the app.
 from editorial.outbox.models import OutboxMessage  # noqa: E402, F401
+from editorial.staffing.models import OverrideRequest, StaffingAlert  # noqa: E402, F401

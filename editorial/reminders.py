@@ -40,6 +40,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from articles.models import RiskLevel
 from config.audit import audit
 from editorial.models import (
     ONCE,
@@ -327,8 +328,9 @@ def _context(assignment: ReviewAssignment, *, now: datetime.datetime) -> dict[st
         "days_overdue": max(overdue.days, 0),
         "hours_left": max(int((assignment.due_at - now).total_seconds() // 3600), 0),
         # A round still open means only this assignment was cancelled: it was reassigned.
-        "cancellation_reason": _CANCELLATION_REASONS.get(
-            round.outcome, "the review was given to another member"
+        "cancellation_reason": (
+            assignment.cancel_reason.rstrip(".")
+            or _CANCELLATION_REASONS.get(round.outcome, "the review was given to another member")
         ),
         "decision": _DECISIONS.get(assignment.decision, assignment.get_decision_display()),
         "is_re_review": round.trigger == RoundTrigger.RE_REVIEW,
@@ -351,7 +353,20 @@ def _status_after_decision(assignment: ReviewAssignment) -> str:
     if round.closed_at is not None and round.closed_at == assignment.decided_at:
         return _OUTCOME_OF_DECISION.get(round.outcome, round.get_outcome_display().lower())
     if assignment.decision == Decision.APPROVE:
-        return "still under review: the round needs more approvals"
+        # The approvals standing at the moment of this decision, whenever the email goes out.
+        upto = round.assignments.standing_approvals().filter(decided_at__lte=assignment.decided_at)
+        given = upto.count()
+        needs_specialist = round.article.risk_level == RiskLevel.HIGH
+        if (
+            given >= round.required_approvals
+            and needs_specialist
+            and not upto.filter(decided_as_specialist=True).exists()
+        ):
+            return (
+                f"still under review: as a high-risk article it needs the approval of a member of "
+                f"{round.article.specialty.name}, and none of the {given} approvals so far is one"
+            )
+        return f"still under review: {given} of the {round.required_approvals} approvals it needs"
     return "unchanged"
 
 

@@ -21,6 +21,7 @@ from editorial import reminders, staleness
 from editorial.integrity import audit, revalidation
 from editorial.observability.runs import record_run
 from editorial.outbox import services as outbox
+from editorial.staffing import services as staffing
 
 logger = logging.getLogger(__name__)
 
@@ -121,3 +122,18 @@ def relay_outbox() -> dict[str, int]:
         }
 
     return _run("relay_outbox", run)
+
+
+@shared_task(**_RETRYING)
+def send_staffing_alerts() -> dict[str, int]:
+    """Tell the editors-in-chief and the editors about every stuck round, the daily digests and
+    the expired approvals waiting for a newer version (beat: every REMINDERS_EVERY_MINUTES)."""
+    return _run("send_staffing_alerts", staffing.send_staffing_alerts)
+
+
+@shared_task(**_RETRYING)
+def alert_stuck_rounds(round_ids: list[int]) -> dict[str, int]:
+    """The alerts owed for these rounds (queued through the outbox by a step that left one short)."""
+    return _run(
+        "alert_stuck_rounds", lambda: staffing.send_staffing_alerts(round_ids=[int(pk) for pk in round_ids])
+    )

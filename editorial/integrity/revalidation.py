@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from config.audit import current_audit
 from editorial.eligibility import holds_board_role
-from editorial.models import ReviewAssignment, RoundOutcome
+from editorial.models import OPEN_ASSIGNMENT_STATES, ReviewAssignment, RoundOutcome, standing_approval_q
 from editorial.services.approvals import revalidate_article
 from reviewers.models import BoardMember, ConflictOfInterest
 from reviewers.services import get_system_user
@@ -39,12 +39,18 @@ def _approvals_that_matter() -> Q:
     )
 
 
-def articles_relying_on(member_id: int) -> list[int]:
-    """The articles whose open round or published approval has a standing approval by the member."""
-    approvals = ReviewAssignment.objects.standing_approvals().filter(
-        _approvals_that_matter(), reviewer_id=member_id
+def _relied_on() -> Q:
+    """A review of the member that matters: one they hold open, or an approval that matters."""
+    return (Q(state__in=OPEN_ASSIGNMENT_STATES) & Q(round__closed_at__isnull=True)) | (
+        standing_approval_q() & _approvals_that_matter()
     )
-    return sorted(set(approvals.values_list("round__article_id", flat=True)))
+
+
+def articles_relying_on(member_id: int) -> list[int]:
+    """The articles whose open round or published approval relies on the member: a review they
+    hold open, or a standing approval of theirs."""
+    reviews = ReviewAssignment.objects.filter(_relied_on(), reviewer_id=member_id)
+    return sorted(set(reviews.values_list("round__article_id", flat=True)))
 
 
 def revalidate_member(*, member_id: int, cause: str) -> Counter[str]:
@@ -57,6 +63,7 @@ def revalidate_member(*, member_id: int, cause: str) -> Counter[str]:
         result = revalidate_article(article_id=article_id, voided_by=actor, cause=cause)
         counts["articles"] += 1
         counts["voided"] += result.voided
+        counts["released"] += result.released
         counts["refilled"] += result.refilled
         counts["lapsed"] += int(result.lapsed)
     return counts
@@ -67,9 +74,7 @@ def members_to_recheck(*, today: datetime.date) -> list[int]:
     role, credentials lapsed, or with any conflict in force (whether it covers the article is the
     per-article check's business)."""
     in_force = ConflictOfInterest.objects.in_force(on=today).filter(member_id=OuterRef("pk"))
-    relied_on = ReviewAssignment.objects.standing_approvals().filter(
-        _approvals_that_matter(), reviewer_id=OuterRef("pk")
-    )
+    relied_on = ReviewAssignment.objects.filter(_relied_on(), reviewer_id=OuterRef("pk"))
     doubtful = (
         Q(is_active=False)
         | Q(user__is_active=False)
@@ -87,7 +92,9 @@ def revalidate_board(*, today: datetime.date | None = None) -> dict[str, int]:
     a conflict declared with a later start coming into force) and anything a save-time check did
     not see. Returns counts as ``revalidate_member`` plus ``members``."""
     today = today or timezone.localdate()
-    counts: Counter[str] = Counter({"members": 0, "articles": 0, "voided": 0, "refilled": 0, "lapsed": 0})
+    counts: Counter[str] = Counter(
+        {"members": 0, "articles": 0, "voided": 0, "released": 0, "refilled": 0, "lapsed": 0}
+    )
     for member_id in members_to_recheck(today=today):
         counts["members"] += 1
         counts.update(revalidate_member(member_id=member_id, cause="Daily check of the board's standing"))

@@ -28,9 +28,11 @@ from django.conf import settings
 logger = logging.getLogger(__name__)
 
 DELIVER_NOTIFICATIONS = "notifications.deliver"
+ALERT_STUCK_ROUNDS = "staffing.alert"
 
 TASKS = {
     DELIVER_NOTIFICATIONS: "editorial.tasks.deliver_notifications",
+    ALERT_STUCK_ROUNDS: "editorial.tasks.alert_stuck_rounds",
 }
 
 

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
@@ -26,11 +25,9 @@ from editorial.exceptions import (
     OverrideNotPermitted,
 )
 from editorial.models import (
-    OPEN_ASSIGNMENT_STATES,
     AssignmentState,
     ReviewAssignment,
     ReviewRound,
-    standing_approval_q,
 )
 from editorial.services.common import (
     cancel_assignments,
@@ -42,6 +39,8 @@ from editorial.services.common import (
     run_transition,
     save_status,
 )
+from editorial.staffing import services as staffing
+from editorial.staffing.selectors import seats_to_fill
 from reviewers.models import BoardMember
 from reviewers.roles import is_editor_in_chief
 from reviewers.services import get_system_user
@@ -196,9 +195,10 @@ def reassign(
 
 
 def open_seats(round: ReviewRound) -> int:
-    """Approvals the round still needs that no open assignment is expected to provide."""
-    covered = round.assignments.filter(Q(state__in=OPEN_ASSIGNMENT_STATES) | standing_approval_q()).count()
-    return max(round.required_approvals - covered, 0)
+    """Reviewers the round still needs: the approvals no open assignment or standing approval is
+    expected to provide, and a specialist's seat when a high-risk round has none
+    (``editorial.staffing``)."""
+    return seats_to_fill(round)
 
 
 def fill_open_seats(
@@ -231,6 +231,9 @@ def fill_open_seats(
     if assignments:
         _start_review_if_submitted(article, actor)
         notifications.notify(*assignments)
+    if len(assignments) < seats:
+        # Nobody (else) eligible is free: whoever can act is told once this commits.
+        staffing.notify_if_stuck(round)
     return assignments
 
 

@@ -169,12 +169,15 @@ def close_round(round: ReviewRound, outcome: RoundOutcome, now: datetime.datetim
     return cancelled
 
 
-def cancel_assignments(assignments: list[ReviewAssignment], now: datetime.datetime) -> None:
-    """Cancel locked open assignments; their reviewers are told once this commits."""
+def cancel_assignments(
+    assignments: list[ReviewAssignment], now: datetime.datetime, *, fields: tuple[str, ...] | list[str] = ()
+) -> None:
+    """Cancel locked open assignments (saving ``fields`` the caller set too); their reviewers are
+    told once this commits."""
     for assignment in assignments:
         assignment.state = AssignmentState.CANCELLED
         assignment.closed_at = now
-        assignment.save(update_fields=["state", "closed_at"])
+        assignment.save(update_fields=["state", "closed_at", *fields])
     notifications.notify(*assignments)
 
 

@@ -24,7 +24,7 @@ from editorial.models import (
     ReviewRound,
     RoundOutcome,
 )
-from editorial.services.approvals import check_round, refill_seats
+from editorial.services.approvals import check_round, refill_seats, replacement_reason, revalidate_article
 from editorial.services.common import (
     close_round,
     lock_assignment,
@@ -56,8 +56,25 @@ def _decision_reason(decision: str, comment: str) -> str:
     return f"{label}: {comment}" if comment else label
 
 
-@transaction.atomic
 def decide(
+    *, actor: AbstractBaseUser, assignment: ReviewAssignment, decision: str, comment: str = ""
+) -> ReviewAssignment:
+    """Record the assigned member's decision (``_decide``). A member refused because they can no
+    longer review (their standing, a conflict of interest) also loses the review, in a
+    transaction of its own once the refusal has rolled back: its seat goes to someone who can."""
+    try:
+        return _decide(actor=actor, assignment=assignment, decision=decision, comment=comment)
+    except NotEligible as refusal:
+        revalidate_article(
+            article_id=assignment.round.article_id,
+            voided_by=get_system_user(),
+            cause=f"{assignment.reviewer.display_name} could not decide",
+        )
+        raise refusal
+
+
+@transaction.atomic
+def _decide(
     *, actor: AbstractBaseUser, assignment: ReviewAssignment, decision: str, comment: str = ""
 ) -> ReviewAssignment:
     """Record the assigned member's decision on the version under review.
@@ -144,12 +161,18 @@ def decide(
 def _approve_if_quorum(
     *, article: Article, round: ReviewRound, actor: AbstractBaseUser, now: datetime.datetime
 ) -> bool:
-    """Close the locked round as approved if the approvals that still count are enough; voided
-    approvals (the system voids them) have their seats refilled instead."""
+    """Close the locked round as approved if the approvals that still count are enough. Otherwise
+    the round is given the reviewers it still needs, as the system: the seats of approvals the
+    check voided, or a specialist's for a high-risk article approved only by members overridden in
+    from outside its specialty."""
     check = check_round(round=round, voided_by=get_system_user(), now=now)
-    if check.voided:
-        refill_seats(article=article, round=round, voided=check.voided)
     if not check.met:
+        reason = (
+            replacement_reason(check.voided)
+            if check.voided
+            else "Still needed: " + " ".join(reason.message for reason in check.shortfall)
+        )
+        refill_seats(article=article, round=round, reason=reason)
         return False
     close_round(round, RoundOutcome.APPROVED, now)
     names = ", ".join(approval.reviewer.display_name for approval in check.counting)

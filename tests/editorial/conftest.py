@@ -64,3 +64,25 @@ def new_version(article, body="Revised text.", actor=None):
 def refreshed(obj):
     obj.refresh_from_db()
     return obj
+
+
+@pytest.fixture
+def outbox_runs_tasks(monkeypatch):
+    """Stands in for the broker and a worker: what the outbox publishes after a commit runs at
+    once, in this process (not on the publisher's thread, which has no view of the test's
+    transaction). Returns the (topic, payload) pairs published."""
+    import importlib
+
+    from editorial.outbox import publisher
+
+    published = []
+
+    def publish(messages):
+        for _, topic, payload in messages:
+            published.append((topic, payload))
+            module, name = publisher.TASKS[topic].rsplit(".", 1)
+            getattr(importlib.import_module(module), name)(**payload)
+        return [pk for pk, _, _ in messages]
+
+    monkeypatch.setattr(publisher.inline, "publish", publish)
+    return published

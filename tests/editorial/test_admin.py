@@ -17,7 +17,7 @@ from config.audit import audit
 from editorial import services
 from editorial.models import AssignmentState, ReviewAssignment
 from editorial.roles import ROLE_PERMISSIONS, ensure_roles
-from reviewers.models import ConflictOfInterest
+from reviewers.models import BoardMember, ConflictOfInterest
 from reviewers.roles import Role
 from tests.editorial.conftest import approve, assign, refreshed, submit
 from tests.factories import ArticleFactory, BoardMemberFactory, EditorFactory
@@ -231,16 +231,27 @@ def test_declining_from_the_form_assigns_a_replacement(desk, oncology):
     )
 
 
-def test_the_services_refusal_is_shown_as_a_message(desk, chief):
-    with audit(actor=chief, reason="Declared today"):
-        ConflictOfInterest.objects.create(
-            member=desk["me"], article=desk["due"].round.article, reason="New grant"
-        )
+def test_the_services_refusal_is_shown_as_a_message(desk):
+    # The credential check ran out this morning; the daily check has not released the review yet.
+    BoardMember.objects.filter(pk=desk["me"].pk).update(
+        credentials_verified_until=timezone.localdate() - datetime.timedelta(days=1)
+    )
 
     response = signed_in(desk["me"].user).post(review_url(desk["due"]), {"decision": "approve"}, follow=True)
 
-    assert "has declared a conflict of interest: this article." in response.content.decode()
-    assert refreshed(desk["due"]).state == AssignmentState.PENDING
+    assert "credential check has lapsed" in response.content.decode()
+    # Refused, and the review released for someone who can decide.
+    assert refreshed(desk["due"]).state == AssignmentState.CANCELLED
+
+
+def test_a_review_released_by_a_conflict_says_why(desk, chief):
+    with audit(actor=chief, reason="Declared today"):
+        ConflictOfInterest.objects.create(member=desk["me"], article=desk["due"].round.article, reason="New grant")
+
+    content = signed_in(desk["me"].user).get(review_url(desk["due"])).content.decode()
+
+    assert refreshed(desk["due"]).state == AssignmentState.CANCELLED
+    assert "has declared a conflict of interest: this article." in content
 
 
 def test_a_closed_review_has_no_form_and_refuses_a_post(desk):

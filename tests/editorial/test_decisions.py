@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from articles.models import ArticleStatus as S
 from editorial import services
 from editorial.exceptions import ActionNotPermitted, AlreadyDecided, AssignmentClosed, NotAssigned
-from editorial.models import AssignmentState, ReviewRound
+from editorial.models import AssignmentState, ReviewAssignment, ReviewRound
 from tests.editorial.conftest import approve, assign, in_review, new_version, refreshed, submit
 from tests.factories import BoardMemberFactory, SpecialtyFactory
 
@@ -52,8 +52,11 @@ def test_a_high_risk_article_needs_a_specialist_among_its_approvers(high_risk_ar
     for assignment in overridden:
         approve(assignment)
     assert refreshed(high_risk_article).status == S.UNDER_REVIEW
+    # The round still needs a specialist: the system gave the seat to the one who is free.
+    (needed,) = ReviewAssignment.objects.filter(state=AssignmentState.PENDING)
+    assert (needed.reviewer, needed.assigned_by.username) == (specialist, "system")
 
-    approve(assign(high_risk_article, specialist))
+    approve(needed)
     assert refreshed(high_risk_article).status == S.APPROVED
 
 
@@ -100,7 +103,10 @@ def test_a_reviewer_who_has_left_the_board_can_no_longer_accept_or_decide(articl
     for step in (services.accept, lambda **kw: services.decide(decision="approve", **kw)):
         with pytest.raises(NotAssigned):
             step(actor=reviewer, assignment=assignment)
-    assert refreshed(assignment).state == AssignmentState.PENDING
+    # The review was released when the role went, for someone who can decide.
+    released = refreshed(assignment)
+    assert released.state == AssignmentState.CANCELLED
+    assert "no longer holds the board-member role" in released.cancel_reason
     assert refreshed(article).status == S.UNDER_REVIEW
 
 

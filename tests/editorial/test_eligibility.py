@@ -11,8 +11,14 @@ from django.utils import timezone
 from articles.models import ArticleStatus as S
 from config.audit import audit
 from editorial import services
-from editorial.exceptions import ActionNotPermitted, NoEligibleReviewers, NotEligible, OverrideNotPermitted
-from editorial.models import ReviewAssignment
+from editorial.exceptions import (
+    ActionNotPermitted,
+    AssignmentClosed,
+    NoEligibleReviewers,
+    NotEligible,
+    OverrideNotPermitted,
+)
+from editorial.models import AssignmentState, ReviewAssignment
 from reviewers.models import ConflictOfInterest
 from tests.editorial.conftest import assign, new_version, refreshed, submit
 from tests.factories import ArticleFactory, BoardMemberFactory, SpecialtyFactory
@@ -249,15 +255,19 @@ def test_auto_assign_never_picks_another_specialty(article, editor, cardiologist
     ]
 
 
-def test_a_new_conflict_declared_after_assignment_stops_the_decision(article, specialists, chief):
+def test_a_new_conflict_declared_after_assignment_releases_the_review(article, specialists, chief):
     submit(article)
     assignment = assign(article, specialists[0])
     with audit(actor=chief, reason="Declared today"):
         ConflictOfInterest.objects.create(member=specialists[0], article=article, reason="New consultancy")
 
-    with pytest.raises(NotEligible) as refused:
+    released = refreshed(assignment)
+    assert released.state == AssignmentState.CANCELLED
+    assert "has declared a conflict of interest" in released.cancel_reason
+    with pytest.raises(AssignmentClosed):
         services.decide(actor=specialists[0].user, assignment=assignment, decision="approve")
-    assert refusal_codes(refused) == ["conflict_of_interest"]
+    # Its seat went to the next free oncologist.
+    assert ReviewAssignment.objects.get(state=AssignmentState.PENDING).reviewer == specialists[1]
     assert refreshed(article).status == S.UNDER_REVIEW
 
 

@@ -287,7 +287,7 @@ def test_each_decision_email_says_what_that_decision_did_whenever_it_is_sent(
     second_email = decided[
         f"Approved: {high_risk_article.title} (version 1), by {specialists[1].display_name}"
     ]
-    assert "This decision left the article still under review: the round needs more approvals." in first_email
+    assert "This decision left the article still under review: 1 of the 2 approvals it needs." in first_email
     assert "This decision left the article approved: this version is now the one readers see." in second_email
 
 

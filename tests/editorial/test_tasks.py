@@ -51,6 +51,10 @@ def test_beat_sends_reminders_every_15_minutes_and_the_daily_work_daily_by_defau
         "mark-stale-articles": ["editorial.tasks.mark_stale_articles", 86400.0, 86400],
         "revalidate-approvals": ["editorial.tasks.revalidate_approvals", 86400.0, 86400],
         "verify-approvals": ["editorial.tasks.verify_approvals", 86400.0, 86400],
+        "send-staffing-alerts": ["editorial.tasks.send_staffing_alerts", 900.0, 900],
+        "purge-idempotency-keys": ["config.idempotency.tasks.purge_idempotency_keys", 3600.0, 3600],
+        "relay-outbox": ["editorial.tasks.relay_outbox", 30.0, 30],
+        "beat-heartbeat": ["editorial.observability.tasks.beat_heartbeat", 60.0, 60],
     }
 
 
