@@ -3,12 +3,19 @@ for this change" on each edit, recorded on the history rows the edit writes."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
-from django.core.exceptions import PermissionDenied
+from django.contrib.admin import helpers
+from django.contrib.admin.utils import display_for_field, flatten_fieldsets
+from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist, PermissionDenied
+from django.db import models
+from django.forms.models import modelform_factory
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.utils import get_history_model_for_model
 
 from config.audit import REASON_MAX_LENGTH, audit
 from config.object_pages import NotFoundUnlessVisible
@@ -23,6 +30,25 @@ class ChangeReasonForm(forms.ModelForm):
     )
 
 
+def _recorded_value(record: Any, field: models.Field, empty: str) -> Any:
+    """One field of a historical record as text: a related object as its str (or its id, if it is
+    gone), a choice as its label, a many-to-many field as the values the record kept."""
+    if field.many_to_many:
+        if field not in getattr(record, "_history_m2m_fields", ()):
+            return "(not kept in the history)"
+        target = field.m2m_reverse_field_name()
+        return ", ".join(str(getattr(row, target)) for row in getattr(record, field.name).all()) or empty
+    if field.is_relation:
+        related_id = getattr(record, field.attname)
+        if related_id is None:
+            return empty
+        try:
+            return str(getattr(record, field.name))
+        except ObjectDoesNotExist:
+            return f"{field.related_model._meta.verbose_name} {related_id} (no longer exists)"
+    return display_for_field(getattr(record, field.attname), field, empty)
+
+
 class ReadOnlyHistoryAdmin(NotFoundUnlessVisible, SimpleHistoryAdmin):
     """An admin whose history pages show the audit trail and never rewrite it.
 
@@ -30,6 +56,10 @@ class ReadOnlyHistoryAdmin(NotFoundUnlessVisible, SimpleHistoryAdmin):
     the object on POST, for anyone who may view it; ``SIMPLE_HISTORY_REVERT_DISABLED`` only hides
     its button. Here nobody may change history, and the page refuses anything but reading, so a
     status or a review can change only through the workflow services.
+
+    That page would also render the admin's form: a select box per relation, listing every object
+    of that kind (other articles' rounds, every member, every username) to anyone who may read one
+    record. It shows the record's values as text instead.
     """
 
     def has_change_history_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -40,7 +70,49 @@ class ReadOnlyHistoryAdmin(NotFoundUnlessVisible, SimpleHistoryAdmin):
     ) -> HttpResponse:
         if request.method not in ("GET", "HEAD"):
             raise PermissionDenied("History is read-only.")
-        return super().history_form_view(request, object_id, version_id, extra_context)
+        record = get_object_or_404(
+            get_history_model_for_model(self.model),
+            **{self.model._meta.pk.attname: object_id, "history_id": version_id},
+        )
+        obj = record.instance
+        if not self.has_view_history_or_change_history_permission(request, obj):
+            raise PermissionDenied
+        # simple-history builds its page around an admin form; the page shows this one instead.
+        adminform = self._record_form(request, obj, record)
+        context = {
+            "adminform": adminform,
+            "media": self.media,
+            "errors": helpers.AdminErrorList(adminform.form, []),
+        }
+        return super().history_form_view(request, object_id, version_id, {**context, **(extra_context or {})})
+
+    def _record_form(self, request: HttpRequest, obj: Any, record: Any) -> helpers.AdminForm:
+        """The admin's fieldsets with every model field read-only, showing the record's values."""
+        empty = self.get_empty_value_display()
+        displays: dict[str, Callable[[Any], Any]] = {}
+        fieldsets = []
+        for name, options in self.get_fieldsets(request, obj):
+            shown = []
+            for field_name in flatten_fieldsets([(name, options)]):
+                try:
+                    field = self.model._meta.get_field(field_name)
+                except FieldDoesNotExist:
+                    continue  # a form-only field (the reason for a change) or a computed column
+                displays[field_name] = self._display(field, record, empty)
+                shown.append(displays[field_name])
+            if shown:
+                fieldsets.append((name, {**options, "fields": shown}))
+        form = modelform_factory(self.model, fields=[])(instance=obj)
+        return helpers.AdminForm(form, fieldsets, {}, list(displays.values()), model_admin=self)
+
+    @staticmethod
+    def _display(field: models.Field, record: Any, empty: str) -> Callable[[Any], Any]:
+        def value(_: Any) -> Any:
+            return _recorded_value(record, field, empty)
+
+        value.__name__ = field.name
+        value.short_description = field.verbose_name  # type: ignore[attr-defined]
+        return value
 
 
 class AuditedModelAdmin(ReadOnlyHistoryAdmin):
