@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "django_fsm",
+    "axes",
+    "config.security",
     "reviewers",
     "articles",
     "config.idempotency",
@@ -85,6 +87,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Lets history rows written during a request (the admin) record the signed-in user.
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Turns a sign-in that django-axes locked out into the lockout page (last, as axes asks).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -224,6 +228,30 @@ elif CACHE_URL:
     raise ImproperlyConfigured(f"CACHE_URL must be a redis:// URL; got {CACHE_URL!r}.")
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Sign-in ------------------------------------------------------------------------------
+
+# Lockout (django-axes, config/security/lockout.py): every password form (the admin's login, the
+# browsable API's, the token endpoint) counts failures in the default cache, per username and per
+# client address; at SIGN_IN_FAILURE_LIMIT the username or address is refused, right password or
+# not, until SIGN_IN_LOCKOUT_MINUTES pass without another attempt. `check --deploy` refuses a
+# process-local cache (config/security/checks.py), which would give each web process its own count.
+AUTHENTICATION_BACKENDS = [
+    "config.security.lockout.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_FAILURE_LIMIT = env_int("SIGN_IN_FAILURE_LIMIT", default=5, minimum=1)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("SIGN_IN_LOCKOUT_MINUTES", default=15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# An attempt while locked out starts the wait again, so "try again in N minutes" is exact.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
+AXES_CLIENT_IP_CALLABLE = "config.security.lockout.client_address"
+AXES_LOCKOUT_CALLABLE = "config.security.lockout.lockout_response"
+AXES_ENABLE_ADMIN = False  # the cache handler writes no rows for it to show
+# axes warns (axes.W001) about a process-local cache even for one development process;
+# config.security.checks refuses it where it matters, in `check --deploy`.
+SILENCED_SYSTEM_CHECKS = [*globals().get("SILENCED_SYSTEM_CHECKS", []), "axes.W001"]
 
 # --- REST API ------------------------------------------------------------------------------
 

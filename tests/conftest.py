@@ -5,6 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 
 from articles.models import RiskLevel
@@ -20,6 +21,12 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         engine = settings.DATABASES["default"]["ENGINE"]
         assert engine == "django.db.backends.postgresql", f"CI must run on PostgreSQL, not {engine}"
         assert settings.CELERY_BROKER_URL.startswith("redis://"), "CI must use the Redis broker"
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Sign-in lockouts and throttling count in the cache: each test starts with no count."""
+    cache.clear()
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from config.api.errors import error_response
+from config.security import lockout
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -22,8 +23,12 @@ class TokenRequestSerializer(serializers.Serializer):
     password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        user = authenticate(self.context["request"], username=attrs["username"], password=attrs["password"])
+        request = self.context["request"]
+        user = authenticate(request, username=attrs["username"], password=attrs["password"])
         if user is None:
+            # django-axes flags the request it refused, or whose failure reached the limit.
+            if getattr(request, "axes_locked_out", False):
+                raise AccountLocked()
             raise serializers.ValidationError(
                 "Unknown username or wrong password.", code="invalid_credentials"
             )
@@ -33,6 +38,18 @@ class TokenRequestSerializer(serializers.Serializer):
 
 class TokenLimitReached(exceptions.PermissionDenied):
     default_code = "token_limit_reached"
+
+
+class AccountLocked(exceptions.APIException):
+    """Too many wrong passwords for this username or from this address (config/security/lockout.py):
+    429 with Retry-After, like the admin's lockout page."""
+
+    status_code = lockout.LOCKED_OUT_STATUS
+    default_code = "account_locked"
+
+    def __init__(self) -> None:
+        super().__init__(lockout.locked_out_message())
+        self.wait = lockout.cool_off().total_seconds()
 
 
 class TokenView(knox_views.LoginView):
@@ -74,6 +91,11 @@ class TokenView(knox_views.LoginView):
             403: error_response(
                 "You already hold the most tokens allowed (code `token_limit_reached`); sign out of "
                 "one or all first."
+            ),
+            429: error_response(
+                "Too many failed sign-ins for this username or from this address (code "
+                "`account_locked`; the detail and Retry-After say when to try again), or too many "
+                "requests (code `throttled`)."
             ),
         },
         tags=["auth"],
