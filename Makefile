@@ -47,6 +47,7 @@ run: $(VENV)/.installed
 	@echo "  Public articles:                          http://127.0.0.1:$(WEB_PORT)/api/v1/public/articles/"
 	@echo "  Logins: editor, chief, dr_oncology1, dr_oncology2, dr_cardiology"
 	@echo "  Password: $${DEMO_PASSWORD:-demo}"
+	@echo "  Second factor (board members, chief): DEBUG=1 $(BIN)/python manage.py demo_totp <username>"
 	@echo "  Web, Celery worker and beat start below; Ctrl-C stops them all."
 	@echo
 	exec $(BIN)/python scripts/dev_supervisor.py -f Procfile.dev

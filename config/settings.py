@@ -54,6 +54,9 @@ INSTALLED_APPS = [
     "simple_history",
     "django_fsm",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "config.security",
     "reviewers",
     "articles",
@@ -80,6 +83,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Whether the session gave a second factor, then the admin closed to those who owe one
+    # (config/security/).
+    "django_otp.middleware.OTPMiddleware",
+    "config.security.middleware.SecondFactorMiddleware",
     # Every log line of a request carries its request id (X-Request-ID, echoed) and the user's id.
     "editorial.observability.middleware.RequestIdMiddleware",
     "django_structlog.middlewares.RequestMiddleware",
@@ -252,6 +259,14 @@ AXES_ENABLE_ADMIN = False  # the cache handler writes no rows for it to show
 # axes warns (axes.W001) about a process-local cache even for one development process;
 # config.security.checks refuses it where it matters, in `check --deploy`.
 SILENCED_SYSTEM_CHECKS = [*globals().get("SILENCED_SYSTEM_CHECKS", []), "axes.W001"]
+
+# Second factor (django-otp, config/security/two_factor.py): these roles (groups) give a code from
+# an authenticator app, or a recovery code, before any admin page opens; editors-in-chief (and
+# superusers) can reset a member's. Editors and the API are not affected.
+SECOND_FACTOR_ROLES = ["board_member", "editor_in_chief"]
+SECOND_FACTOR_RESET_ROLES = ["editor_in_chief"]
+SECOND_FACTOR_USER_ROLES = "reviewers.roles.user_roles"  # a user's role names, cached on the user
+OTP_TOTP_ISSUER = "Medical Advisory Board"
 
 # --- REST API ------------------------------------------------------------------------------
 

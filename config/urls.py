@@ -18,6 +18,8 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    # The second factor, between the admin's password and the admin (config/security/)
+    path("admin/second-factor/", include("config.security.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

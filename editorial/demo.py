@@ -8,6 +8,7 @@ specialty slug or article slug) is left exactly as it is.
 
 from __future__ import annotations
 
+import base64
 import datetime
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,6 +23,7 @@ from django.utils import timezone
 from articles.models import Article, RiskLevel
 from articles.services import create_article
 from config.audit import audit
+from config.security import two_factor
 from editorial import services, staleness
 from editorial.models import Decision, ReviewAssignment
 from editorial.roles import ensure_roles
@@ -30,6 +32,12 @@ from reviewers.roles import Role
 from reviewers.services import get_system_user
 
 SEED_REASON = "Demo data (seed_demo)"
+
+# The demo's second factor: each demo user the admin asks for one (the board members and the chief)
+# has an authenticator with this secret (base32, as authenticator apps take it). Public, like the
+# demo password: for trying the system only. `manage.py demo_totp <username>` prints the current code.
+DEMO_TOTP_SECRET = "MEDICALADVISORYBOARDDEMOTOTPKEYS"  # noqa: S105 - public on purpose
+DEMO_TOTP_KEY_HEX = base64.b32decode(DEMO_TOTP_SECRET).hex()
 
 SPECIALTIES = [
     ("medical-oncology", "Medical oncology"),
@@ -471,6 +479,10 @@ def seed_demo(*, password: str) -> SeedReport:
             _ensure_board_member(
                 spec, users[spec.username], specialties=specialties, actor=chief, report=report
             )
+        user = users[spec.username]
+        if two_factor.needs_second_factor(user):
+            if two_factor.enrol_with_secret(user, key_hex=DEMO_TOTP_KEY_HEX) is not None:
+                report.add(f"demo authenticator for {spec.username}")
 
     cast = Cast(
         editor=users["editor"],

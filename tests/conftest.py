@@ -7,6 +7,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from django.test import Client
 
 from articles.models import RiskLevel
 from tests.factories import ArticleFactory, BoardMemberFactory, ChiefFactory, EditorFactory, SpecialtyFactory
@@ -27,6 +28,15 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 def _empty_cache():
     """Sign-in lockouts and throttling count in the cache: each test starts with no count."""
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _force_login_gives_the_second_factor(monkeypatch):
+    """``client.force_login`` signs a user in completely, second factor included (see
+    tests/security/helpers.py); tests/security/ signs in through the forms."""
+    from tests.security.helpers import force_login_with_second_factor
+
+    monkeypatch.setattr(Client, "force_login", force_login_with_second_factor)
 
 
 @pytest.fixture

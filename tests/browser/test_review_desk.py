@@ -13,8 +13,10 @@ import time_machine
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connections
+from django_otp.oath import TOTP
 
 from articles.models import Article, ArticleStatus
+from editorial.demo import DEMO_TOTP_KEY_HEX
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
 # The screenshots in the README; rewritten only when asked, so that a test run leaves the tree clean.
@@ -62,12 +64,21 @@ def page(monkeypatch):
         connections.close_all()
 
 
+def demo_code() -> str:
+    """What an authenticator app holding the demo's secret shows now."""
+    return f"{TOTP(bytes.fromhex(DEMO_TOTP_KEY_HEX)).token():06d}"
+
+
 def sign_in(page, base_url, username):
     page.goto(f"{base_url}/admin/login/?next=/admin/")
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click("input[type=submit]")
-    page.wait_for_selector("#content")
+    # Board members and the chief give the second factor next.
+    page.wait_for_selector("#second-factor-form")
+    page.fill("#id_code", demo_code())
+    page.click("#second-factor-form input[type=submit]")
+    page.wait_for_selector("#user-tools")
 
 
 def test_a_board_member_approves_the_phesgo_revision_in_the_browser(page, live_server, settings, tmp_path):

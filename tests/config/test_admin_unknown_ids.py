@@ -14,6 +14,7 @@ from django.urls import NoReverseMatch, reverse
 from knox.models import AuthToken
 
 from articles.models import ArticleVersion
+from config.security.models import SecondFactor
 from editorial.models import ReviewRound
 from reviewers.models import ConflictOfInterest, Specialty
 from tests.editorial.conftest import assign, submit
@@ -48,6 +49,7 @@ def objects(oncology, editor):
             member=reviewer, keyword="pertuzumab", reason="Advisory board"
         ),
         "reviewers.Specialty": Specialty.objects.get(slug="medical-oncology"),
+        "security.SecondFactor": SecondFactor.objects.create(user=reviewer.user, confirmed=True),
     }
     assert set(found) == set(LABELS), "a newly registered model needs an object here"
     return found

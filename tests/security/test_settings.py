@@ -13,6 +13,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
+from reviewers.roles import Role
+
 BASE_DIR = Path(settings.BASE_DIR)
 PRINT = (
     "import django; django.setup(); from django.conf import settings as s; "
@@ -82,3 +84,8 @@ def test_check_deploy_raises_for_a_process_local_cache_naming_the_fix(settings, 
 def test_the_plain_check_leaves_a_development_cache_alone(settings):
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     call_command("check")  # no SystemCheckError: one development process shares its own cache
+
+
+def test_the_roles_that_give_a_second_factor_are_the_editorial_roles():
+    assert set(settings.SECOND_FACTOR_ROLES) == {Role.BOARD_MEMBER, Role.EDITOR_IN_CHIEF}
+    assert set(settings.SECOND_FACTOR_RESET_ROLES) == {Role.EDITOR_IN_CHIEF}

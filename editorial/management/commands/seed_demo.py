@@ -5,7 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from editorial.demo import USERS, seed_demo
+from editorial.demo import DEMO_TOTP_SECRET, USERS, seed_demo
 
 
 class Command(BaseCommand):
@@ -27,4 +27,9 @@ class Command(BaseCommand):
             self.stdout.write("Demo data already present; nothing changed.")
         self.stdout.write(
             "Demo logins (password from DEMO_PASSWORD): " + ", ".join(u.username for u in USERS)
+        )
+        self.stdout.write(
+            "Board members and the chief also give a second factor in the admin: "
+            "`python manage.py demo_totp <username>` prints the current code, or add the demo "
+            f"secret {DEMO_TOTP_SECRET} to an authenticator app (time-based, 6 digits)."
         )
