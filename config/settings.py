@@ -230,7 +230,16 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "").rstrip(
 # so that they share one count.
 CACHE_URL = env_str("CACHE_URL")
 if CACHE_URL.startswith(("redis://", "rediss://")):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+    # A Redis that accepts connections and never answers would otherwise hold every request (the
+    # throttles and the lockout read the cache on each one) for good.
+    _cache_timeout = env_int("CACHE_SOCKET_TIMEOUT", default=2, minimum=1)
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "OPTIONS": {"socket_timeout": _cache_timeout, "socket_connect_timeout": _cache_timeout},
+        }
+    }
 elif CACHE_URL:
     raise ImproperlyConfigured(f"CACHE_URL must be a redis:// URL; got {CACHE_URL!r}.")
 else:

@@ -14,6 +14,11 @@ class OutboxMessage(models.Model):
     published_at = models.DateTimeField(null=True, blank=True, help_text="Handed to the broker.")
     attempts = models.PositiveIntegerField(default=0, help_text="Publications tried and failed.")
     last_error = models.TextField(blank=True)
+    log_context = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The request id (and user id) of the change, for the task's log lines.",
+    )
 
     class Meta:
         app_label = "editorial"

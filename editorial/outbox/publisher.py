@@ -22,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
+import structlog
 from celery import current_app
 from django.conf import settings
 
@@ -36,9 +37,12 @@ TASKS = {
 }
 
 
-def send(topic: str, payload: dict[str, Any]) -> None:
-    """Publish one message to the broker; raises when the broker refuses or cannot be reached."""
-    current_app.send_task(TASKS[topic], kwargs=payload, retry=False)
+def send(topic: str, payload: dict[str, Any], log_context: dict[str, Any] | None = None) -> None:
+    """Publish one message to the broker; raises when the broker refuses or cannot be reached.
+    ``log_context`` (the request id of the change that owed it) goes into the task's headers, so
+    that the task logs under the request's id even when the relay publishes it later."""
+    with structlog.contextvars.bound_contextvars(**(log_context or {})):
+        current_app.send_task(TASKS[topic], kwargs=payload, retry=False)
 
 
 class _InlinePublisher:

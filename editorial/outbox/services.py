@@ -10,6 +10,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+import structlog
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
@@ -18,6 +19,9 @@ from editorial.outbox import publisher
 from editorial.outbox.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
+
+# What of the change's logging context a message carries to the task it becomes.
+LOG_CONTEXT_KEYS = ("request_id", "user_id")
 
 _held_back: ContextVar[list[OutboxMessage] | None] = ContextVar("outbox_held_back", default=None)
 
@@ -29,7 +33,12 @@ def enqueue(*, topic: str, payload: dict[str, Any]) -> OutboxMessage:
     leaves no message."""
     if topic not in publisher.TASKS:
         raise ValueError(f"Unknown outbox topic {topic!r}; add it to editorial.outbox.publisher.TASKS.")
-    message = OutboxMessage.objects.create(topic=topic, payload=payload)
+    context = structlog.contextvars.get_contextvars()
+    message = OutboxMessage.objects.create(
+        topic=topic,
+        payload=payload,
+        log_context={key: context[key] for key in LOG_CONTEXT_KEYS if context.get(key) is not None},
+    )
     held = _held_back.get()
     if held is not None:
         held.append(message)
@@ -91,7 +100,7 @@ def relay(*, limit: int | None = None, now: datetime.datetime | None = None) -> 
                 break
             for message in messages:
                 try:
-                    publisher.send(message.topic, message.payload)
+                    publisher.send(message.topic, message.payload, message.log_context)
                 except Exception as error:  # noqa: BLE001 - recorded on the row; the next run retries
                     message.attempts += 1
                     message.last_error = repr(error)[:2000]

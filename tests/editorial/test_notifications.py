@@ -46,7 +46,7 @@ def queued(monkeypatch):
 
 @pytest.fixture
 def broker_down(monkeypatch):
-    def send(topic, payload):
+    def send(topic, payload, log_context=None):
         raise BrokerError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
     monkeypatch.setattr(publisher, "send", send)
@@ -204,7 +204,7 @@ def test_with_the_broker_down_the_request_succeeds_and_the_sweep_sends_the_email
 def test_an_unexpected_error_while_queuing_does_not_fail_the_request(
     world, monkeypatch, django_capture_on_commit_callbacks, caplog
 ):
-    def send(topic, payload):
+    def send(topic, payload, log_context=None):
         raise RuntimeError("something no one expected")
 
     monkeypatch.setattr(publisher, "send", send)

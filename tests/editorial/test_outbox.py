@@ -7,6 +7,7 @@ import threading
 import time
 
 import pytest
+import structlog
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.utils import timezone
@@ -25,15 +26,25 @@ from tests.markers import requires_postgres
 pytestmark = pytest.mark.django_db
 
 
+class Published(list):
+    """The (topic, payload) pairs published, and the log context each went with."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.contexts: list[dict | None] = []
+
+
 @pytest.fixture
 def sent(monkeypatch):
     """Stands in for a healthy broker: records what is published."""
-    messages: list[tuple[str, dict]] = []
+    messages = Published()
+    contexts = messages.contexts
     lock = threading.Lock()
 
-    def send(topic, payload):
+    def send(topic, payload, log_context=None):
         with lock:
             messages.append((topic, payload))
+            contexts.append(log_context)
 
     monkeypatch.setattr(publisher, "send", send)
     return messages
@@ -172,7 +183,7 @@ class TestTheRelay:
         services.assign(actor=world.editor, article=world.article, reviewer=world.members[1], reason="R")
         long_ago()
 
-        def send(topic, payload):
+        def send(topic, payload, log_context=None):
             raise BrokerError("Connection refused")
 
         monkeypatch.setattr(publisher, "send", send)
@@ -202,7 +213,9 @@ class TestTheRelay:
         services.assign(actor=world.editor, article=world.article, reviewer=world.members[1], reason="R")
         long_ago()
         monkeypatch.setattr(
-            publisher, "send", lambda topic, payload: (_ for _ in ()).throw(BrokerError("down"))
+            publisher,
+            "send",
+            lambda topic, payload, log_context=None: (_ for _ in ()).throw(BrokerError("down")),
         )
         with pytest.raises(CommandError) as refused:
             call_command("relay_outbox")
@@ -226,3 +239,34 @@ def test_two_relays_at_once_publish_each_message_once(world, sent):
     assert sum(result.published for result in results) == 3
     assert len(sent) == 3
     assert backlog().pending == 0
+
+
+def test_a_message_the_relay_publishes_carries_the_request_id_of_the_change(world, sent):
+    submit(world.article)
+    with structlog.contextvars.bound_contextvars(request_id="req-7f3a", user_id=world.editor.pk), held_back():
+        services.assign(actor=world.editor, article=world.article, reviewer=world.members[0], reason="R")
+    long_ago()
+
+    relay()
+
+    assert OutboxMessage.objects.get().log_context == {"request_id": "req-7f3a", "user_id": world.editor.pk}
+    assert sent.contexts == [{"request_id": "req-7f3a", "user_id": world.editor.pk}]
+
+
+def test_the_request_id_goes_into_the_published_task_headers(world):
+    headers = []
+
+    def record(headers_=None, **kwargs):
+        headers.append(kwargs.get("headers") or headers_)
+
+    from celery.signals import before_task_publish
+
+    before_task_publish.connect(record, weak=False)
+    try:
+        with publishing_to("memory://"):
+            publisher.send(
+                "notifications.deliver", {"assignment_ids": [1]}, {"request_id": "req-42", "user_id": 3}
+            )
+    finally:
+        before_task_publish.disconnect(record)
+    assert headers and headers[-1]["__django_structlog__"]["request_id"] == "req-42"
