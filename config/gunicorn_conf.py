@@ -6,6 +6,7 @@ Every variable is in the README's configuration table.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from config.env import env_int, env_str
@@ -40,3 +41,21 @@ worker_tmp_dir = "/dev/shm" if Path("/dev/shm").is_dir() else None  # noqa: S108
 # gunicorn's runtime control socket ($HOME/.gunicorn) is not used here, and the home directory of
 # the image's user does not exist.
 control_socket_disable = True
+
+
+# Prometheus in multiprocess mode (docs/operations.md, "Metrics"): the workers keep their
+# histograms in files under PROMETHEUS_MULTIPROC_DIR, which must start empty (files of an earlier
+# run would be counted again) and forget a worker that has exited.
+def on_starting(server: object) -> None:
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        for stale in Path(folder).glob("*.db"):
+            stale.unlink()
+
+
+def child_exit(server: object, worker: object) -> None:
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined]
