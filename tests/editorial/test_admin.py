@@ -246,7 +246,9 @@ def test_the_services_refusal_is_shown_as_a_message(desk):
 
 def test_a_review_released_by_a_conflict_says_why(desk, chief):
     with audit(actor=chief, reason="Declared today"):
-        ConflictOfInterest.objects.create(member=desk["me"], article=desk["due"].round.article, reason="New grant")
+        ConflictOfInterest.objects.create(
+            member=desk["me"], article=desk["due"].round.article, reason="New grant"
+        )
 
     content = signed_in(desk["me"].user).get(review_url(desk["due"])).content.decode()
 
