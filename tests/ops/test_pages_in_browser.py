@@ -82,7 +82,9 @@ def test_the_browsable_api_runs_no_refused_script(production_server, browser_pag
     page.goto(f"{base(production_server)}/api-auth/login/")
     page.fill("#id_username", "admin")
     page.fill("#id_password", ADMIN_PASSWORD)
-    page.click("#submit-id-submit")
+    # Wait for the sign-in to answer before leaving the page: going on at once could cancel it.
+    with page.expect_navigation():
+        page.click("#submit-id-submit")
     page.goto(f"{base(production_server)}/api/v1/public/articles/")
     page.wait_for_selector(".response-info")
     # Signed in (the public endpoints ignore sessions; this one is refused to a user without the
