@@ -361,6 +361,8 @@ SPECTACULAR_SETTINGS = {
         "DecisionEnum": "editorial.models.Decision",
         # An assignment records the risk level it was decided under with the article's own choices.
         "RiskLevelEnum": "articles.models.RiskLevel",
+        "StaffingStateEnum": "editorial.staffing.selectors.StaffingState",
+        "OverrideRequestStateEnum": "editorial.staffing.models.OverrideRequestState",
     },
 }
 

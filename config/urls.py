@@ -15,6 +15,7 @@ api_v1 = [
     path("", include("articles.api.urls")),
     path("", include("editorial.api.urls")),
     path("", include("editorial.public.urls")),
+    path("", include("editorial.staffing.urls")),
 ]
 
 urlpatterns = [

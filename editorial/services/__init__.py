@@ -19,7 +19,8 @@ field values) before anything is written.
 The steps live in one module per part of the workflow and are all importable from here:
 
 - ``rounds``: submit, withdraw, add_version (editors);
-- ``assignments``: assign, reassign, auto_assign (editors), accept, decline (board members);
+- ``assignments``: assign, reassign, auto_assign, extend_due_dates (editors), accept, decline
+  (board members);
 - ``decisions``: decide (board members);
 - ``lifecycle``: retire, restore (editors-in-chief), expire (the scheduler), and what follows when an
   approval stops standing: lapse_approval, open_re_review;
@@ -29,7 +30,7 @@ The steps live in one module per part of the workflow and are all importable fro
 """
 
 from editorial.services.approvals import revalidate_article
-from editorial.services.assignments import accept, assign, auto_assign, decline, reassign
+from editorial.services.assignments import accept, assign, auto_assign, decline, extend_due_dates, reassign
 from editorial.services.common import STATUS_FIELDS
 from editorial.services.decisions import decide
 from editorial.services.lifecycle import expire, lapse_approval, open_re_review, restore, retire
@@ -44,6 +45,7 @@ __all__ = [
     "decide",
     "decline",
     "expire",
+    "extend_due_dates",
     "lapse_approval",
     "open_re_review",
     "reassign",

@@ -4,6 +4,7 @@ assigned member accepting or declining."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -290,3 +291,41 @@ def decline(*, actor: AbstractBaseUser, assignment: ReviewAssignment, reason: st
                 article=article, round=assignment.round, actor=system, seats=open_seats(assignment.round)
             )
     return replacements
+
+
+@transaction.atomic
+def extend_due_dates(
+    *,
+    actor: AbstractBaseUser,
+    assignments: Iterable[ReviewAssignment],
+    due_at: datetime.datetime,
+    reason: str,
+) -> list[ReviewAssignment]:
+    """Give open reviews more time: each gets ``due_at``, which must be in the future and later
+    than its current due date. All or none; the reason is kept on each history row. The reviewers
+    are reminded against the new date (an "overdue" reminder is not sent while it is not past)."""
+    require_editor(actor, "extend review due dates")
+    now = timezone.now()
+    _check_due_at(due_at, now)
+    extended = []
+    with audit(actor=actor, reason=reason):
+        # The fixed lock order: each article, then its assignment; articles in id order.
+        for assignment in sorted(assignments, key=lambda a: (a.round.article_id, a.pk)):
+            _, locked = lock_assignment(assignment)
+            if not locked.is_open:
+                raise AssignmentClosed(
+                    f"The review by {locked.reviewer.display_name} was "
+                    f"{locked.get_state_display().lower()}; its due date no longer matters."
+                )
+            if due_at <= locked.due_at:
+                raise ValidationError(
+                    {
+                        "due_at": f"The review by {locked.reviewer.display_name} is already due "
+                        "at or after that date."
+                    },
+                    code="due_not_later",
+                )
+            locked.due_at = due_at
+            locked.save(update_fields=["due_at"])
+            extended.append(locked)
+    return extended

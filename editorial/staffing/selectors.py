@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from django.db import models
 from django.db.models import (
     BooleanField,
     Case,
@@ -48,16 +49,10 @@ from editorial.models import (
 from reviewers.models import BoardMember
 
 
-class StaffingState:
-    STAFFED = "staffed"
-    SHORT = "short"
-    NEEDS_SPECIALIST = "needs_specialist"
-
-    CHOICES = [
-        (STAFFED, "Staffed"),
-        (SHORT, "Short of reviewers"),
-        (NEEDS_SPECIALIST, "Needs a specialist"),
-    ]
+class StaffingState(models.TextChoices):
+    STAFFED = "staffed", "Staffed"
+    SHORT = "short", "Short of reviewers"
+    NEEDS_SPECIALIST = "needs_specialist", "Needs a specialist"
 
 
 def _covering(round_ref: str = "pk") -> QuerySet[ReviewAssignment]:

@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 
 from articles.models import Article, RiskLevel
 from editorial import services
+from editorial.staffing.overrides import request_override
 from tests.factories import ArticleFactory, BoardMemberFactory, ChiefFactory, EditorFactory
 
 pytestmark = pytest.mark.django_db
@@ -92,6 +93,30 @@ MATRIX = [
         {"editor": 403, "chief": 403, "assigned_member": 200, "other_member": 404},
     ),
     ("board-members", "get", "/api/v1/board-members/", None, {"editor": 200, "chief": 200}),
+    ("stuck rounds", "get", "/api/v1/rounds/?staffing=short", None, {"editor": 200, "chief": 200}),
+    ("round staffing", "get", "/api/v1/rounds/{round}/", None, {"editor": 200, "chief": 200}),
+    (
+        "ask override",
+        "post",
+        "/api/v1/rounds/{other_round}/override-requests/",
+        {"reason": "Nobody left"},
+        {"editor": 201, "chief": 201},
+    ),
+    ("override requests", "get", "/api/v1/override-requests/", None, {"editor": 200, "chief": 200}),
+    (
+        "grant override",
+        "post",
+        "/api/v1/override-requests/{override}/grant/",
+        {"member": "{other_member_id}", "override_reason": "Needed"},
+        {"editor": 403, "chief": 201},
+    ),
+    (
+        "decline override",
+        "post",
+        "/api/v1/override-requests/{override}/decline/",
+        {"reason": "Not now"},
+        {"editor": 403, "chief": 200},
+    ),
     ("public list", "get", "/api/v1/public/articles/", None, dict.fromkeys(ROLES, 200)),
     ("public page", "get", "/api/v1/public/articles/{approved}/", None, dict.fromkeys(ROLES, 200)),
     ("schema", "get", "/api/schema/", None, dict.fromkeys(ROLES, 200)),
@@ -158,6 +183,10 @@ def setting(oncology):
     services.submit(actor=editor, article=approved, reason="r")
     approval = services.assign(actor=editor, article=approved, reviewer=approver, reason="r")
     services.decide(actor=approver.user, assignment=approval, decision="approve")
+    round = in_review.review_rounds.get(closed_at=None)
+    override = request_override(actor=editor, round=round, reason="Nobody eligible is free")
+    waiting = ArticleFactory(slug="waiting-one", specialty=oncology, actor=editor)
+    services.submit(actor=editor, article=waiting, reason="r")
     users = {"editor": editor, "chief": chief, "assigned_member": assigned.user, "other_member": other.user}
     return {
         "users": users,
@@ -168,6 +197,9 @@ def setting(oncology):
             "approved": approved.slug,
             "assignment": assignment.pk,
             "other_member_id": other.pk,
+            "round": round.pk,
+            "other_round": waiting.review_rounds.get(closed_at=None).pk,
+            "override": override.pk,
         },
     }
 

@@ -7,11 +7,13 @@ import datetime
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from articles.models import ArticleStatus
 from config.audit import audit
 from editorial import services
+from editorial.exceptions import ActionNotPermitted, AssignmentClosed
 from editorial.integrity.revalidation import revalidate_board
 from editorial.models import AssignmentState, ReviewAssignment, ReviewRound
 from editorial.reminders import owed_reminders
@@ -249,3 +251,51 @@ def test_two_sweeps_at_once_send_each_alert_once(world, mailoutbox):
     assert sum(result[AlertKind.ROUND_SHORT] for result in results) == 1
     assert sum(result["already_sent"] for result in results) == 1
     assert len([email for email in mailoutbox if email.subject.startswith("Review stuck")]) == 1
+
+
+class TestExtendingDueDates:
+    def test_a_chief_gives_several_reviews_more_time_with_a_reason(self, world):
+        submit(world.article)
+        reviews = services.auto_assign(actor=world.editor, article=world.article, reason="Auto")
+        later = max(review.due_at for review in reviews) + datetime.timedelta(days=7)
+
+        extended = services.extend_due_dates(
+            actor=world.chief, assignments=reviews, due_at=later, reason="Congress week"
+        )
+
+        assert [refreshed(review).due_at for review in extended] == [later, later]
+        row = (
+            ReviewAssignment.history.filter(id=reviews[0].pk).order_by("-history_date", "-history_id").first()
+        )
+        assert (row.history_user, row.history_change_reason) == (world.chief, "Congress week")
+
+    def test_an_earlier_date_or_a_closed_review_is_refused_and_nothing_changes(self, world):
+        submit(world.article)
+        first, second = services.auto_assign(actor=world.editor, article=world.article, reason="Auto")
+        with pytest.raises(ValidationError):
+            services.extend_due_dates(
+                actor=world.chief,
+                assignments=[first],
+                due_at=first.due_at - datetime.timedelta(days=1),
+                reason="R",
+            )
+        decline(second)
+        with pytest.raises(AssignmentClosed):
+            services.extend_due_dates(
+                actor=world.chief,
+                assignments=[first, second],
+                due_at=first.due_at + datetime.timedelta(days=3),
+                reason="R",
+            )
+        assert refreshed(first).due_at == first.due_at
+
+    def test_a_board_member_cannot(self, world):
+        submit(world.article)
+        (first, _) = services.auto_assign(actor=world.editor, article=world.article, reason="Auto")
+        with pytest.raises(ActionNotPermitted):
+            services.extend_due_dates(
+                actor=first.reviewer.user,
+                assignments=[first],
+                due_at=first.due_at + datetime.timedelta(days=1),
+                reason="R",
+            )
