@@ -10,6 +10,7 @@ from articles.models import ArticleStatus, RiskLevel
 from config.api.fields import OptionalChoiceField
 from editorial.models import Decision, ReviewAssignment, ReviewRound, RoundOutcome, RoundTrigger
 from editorial.selectors import HISTORY_METADATA
+from editorial.staffing.serializers import StaffingSerializer
 from reviewers.models import BoardMember
 
 
@@ -116,6 +117,10 @@ class AutoAssignRequestSerializer(serializers.Serializer):
 
 class AutoAssignResponseSerializer(serializers.Serializer):
     assignments = AssignmentSerializer(many=True)
+    staffing = StaffingSerializer(
+        allow_null=True,
+        help_text="The round after this step: still short, or still needing a specialist, and why."
+    )
 
 
 class DecisionRequestSerializer(serializers.Serializer):
@@ -132,6 +137,10 @@ class DecisionRequestSerializer(serializers.Serializer):
 class DeclineResponseSerializer(serializers.Serializer):
     assignment = AssignmentSerializer()
     replacements = AssignmentSerializer(many=True)
+    staffing = StaffingSerializer(
+        allow_null=True,
+        help_text="The round after the decline: whether the replacements filled it, and if not, why."
+    )
 
 
 class HistoryActorSerializer(serializers.Serializer):

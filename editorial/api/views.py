@@ -34,7 +34,9 @@ from editorial.api.serializers import (
     ReasonSerializer,
     RoundSerializer,
 )
-from editorial.models import AssignmentState, ReviewAssignment, overdue_q
+from editorial.models import AssignmentState, ReviewAssignment, ReviewRound, overdue_q
+from editorial.staffing.selectors import round_staffing
+from editorial.staffing.serializers import StaffingSerializer
 from reviewers.models import BoardMember
 from reviewers.permissions import IsEditorOrBoardMember
 
@@ -125,6 +127,17 @@ def _fresh_assignment(pk: int) -> ReviewAssignment:
     return selectors.assignment_details().get(pk=pk)
 
 
+def _staffing_of_open_round(article: Any) -> dict[str, Any] | None:
+    """The staffing of the article's open round after a step (None when the step closed it)."""
+    round = (
+        ReviewRound.objects.open()
+        .select_related("article__specialty", "version")
+        .filter(article=article)
+        .first()
+    )
+    return StaffingSerializer(round_staffing(round)).data if round is not None else None
+
+
 def _fresh_assignments(assignments: list[ReviewAssignment]) -> list[ReviewAssignment]:
     """Assignments a step returned, read again as the API shows them, in the order made."""
     return list(selectors.assignment_details().filter(pk__in=[a.pk for a in assignments]).order_by("pk"))
@@ -190,7 +203,10 @@ class ArticleAutoAssignView(generics.GenericAPIView):
                 actor=request.user, article=article, reason=serializer.validated_data["reason"]
             )
         return Response(
-            {"assignments": AssignmentSerializer(_fresh_assignments(assignments), many=True).data}
+            {
+                "assignments": AssignmentSerializer(_fresh_assignments(assignments), many=True).data,
+                "staffing": _staffing_of_open_round(article),
+            }
         )
 
 
@@ -281,6 +297,7 @@ class AssignmentDeclineView(AssignmentActionView):
             {
                 "assignment": AssignmentSerializer(_fresh_assignment(pk)).data,
                 "replacements": AssignmentSerializer(_fresh_assignments(replacements), many=True).data,
+                "staffing": _staffing_of_open_round(assignment.round.article),
             }
         )
 

@@ -162,3 +162,45 @@ class TestOverrideRequests:
             ).status_code
             == 403
         )
+
+
+def test_auto_assign_says_when_the_round_is_still_short_and_why(world, oncology):
+    """Seen: auto-assign on a high-risk article returned one reviewer when two were needed, with
+    no warning."""
+    for member in world.members[1:]:
+        member.max_open_reviews = 1
+        member.save()
+        other = ArticleFactory(specialty=oncology, actor=world.editor)
+        submit(other)
+        services.assign(actor=world.editor, article=other, reviewer=member, reason="R")
+    submit(world.article)
+
+    response = client_for(world.editor).post("/api/v1/articles/phesgo/auto-assign/", {}, format="json")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert len(body["assignments"]) == 1
+    assert (body["staffing"]["state"], body["staffing"]["missing"]) == ("short", 1)
+    assert body["staffing"]["counts_by_rule"] == {"at_capacity": 2}
+    assert "nobody eligible is free" in body["staffing"]["summary"]
+
+
+def test_the_last_decline_says_the_round_is_short_and_who_is_excluded(world):
+    """Seen: the last decline returned `replacements: []` and nothing else."""
+    submit(world.article)
+    services.auto_assign(actor=world.editor, article=world.article, reason="Auto")
+    pending = list(ReviewAssignment.objects.filter(state=AssignmentState.PENDING))
+    services.decline(actor=pending[0].reviewer.user, assignment=pending[0], reason="Away")
+    last = ReviewAssignment.objects.filter(state=AssignmentState.PENDING).order_by("pk")
+    for assignment in list(last)[:-1]:
+        services.decline(actor=assignment.reviewer.user, assignment=assignment, reason="Away")
+    final = ReviewAssignment.objects.get(state=AssignmentState.PENDING)
+
+    response = client_for(final.reviewer.user).post(
+        f"/api/v1/assignments/{final.pk}/decline/", {"reason": "Conflict of schedule"}, format="json"
+    )
+
+    body = response.json()
+    assert (response.status_code, body["replacements"]) == (200, [])
+    assert (body["staffing"]["state"], body["staffing"]["missing"]) == ("short", 2)
+    assert body["staffing"]["counts_by_rule"] == {"declined": 3}
