@@ -29,10 +29,12 @@ from config.admin import ReadOnlyHistoryAdmin
 from config.errors import ApplicationError
 from editorial import selectors, services
 from editorial.models import OPEN_ASSIGNMENT_STATES, Decision, ReviewAssignment, ReviewRound
+from editorial.staffing import desk
 from reviewers.models import BoardMember
 from reviewers.roles import board_member_of, is_editor_in_chief
 
 admin.site.index_template = "editorial/admin/index.html"
+desk.install(admin.site)  # the editors-in-chief's desk, /admin/desk/
 
 DECLINE = "decline"
 
