@@ -1,5 +1,6 @@
-"""A board member reviews in a real browser: Playwright driving Debian's Chromium against a live
-server with the demo data. The screenshots in docs/screenshots/ come from this test."""
+"""A board member reviews, and the editor-in-chief works the desk, in a real browser: Playwright
+driving Debian's Chromium against a live server with the demo data. The screenshots in
+docs/screenshots/ come from these tests."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from django_otp.oath import TOTP
 
 from articles.models import Article, ArticleStatus
 from editorial.demo import DEMO_TOTP_KEY_HEX
+from editorial.models import ReviewAssignment
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
 # The screenshots in the README; rewritten only when asked, so that a test run leaves the tree clean.
@@ -127,3 +129,46 @@ def test_a_board_member_approves_the_phesgo_revision_in_the_browser(page, live_s
         history = page.inner_text("#change-history")
         assert "Approved by Dr Olivia Okafor, Dr Oskar Lindqvist (2 of 2 approvals)" in history
         assert "dr_oncology1" in history
+
+
+def test_the_chief_gives_an_overdue_review_more_time_on_the_desk(page, live_server, settings, tmp_path):
+    settings.DEMO_PASSWORD = PASSWORD
+    screenshots = DOCS_SCREENSHOTS if os.environ.get("UPDATE_SCREENSHOTS") == "1" else tmp_path
+    screenshots.mkdir(parents=True, exist_ok=True)
+    with time_machine.travel(START, tick=True):
+        call_command("seed_demo", verbosity=0)
+        base = live_server.url
+
+        sign_in(page, base, "chief")
+        page.click("#chiefs-desk-link a")
+        page.wait_for_selector("#overdue-list")
+        assert "Dr Olivia Okafor: 1 overdue" in page.inner_text("#overdue-list")
+        assert "Which antiemetics prevent nausea" in page.inner_text("#stuck-round-list")
+        assert "Dr Olivia Okafor" in page.inner_text("#reviewer-load-list")
+        page.screenshot(path=str(screenshots / "chiefs-desk.png"), full_page=True)
+
+        page.click("#overdue-list >> text=Extend or reassign")
+        page.wait_for_selector("#extend-form")
+        # Members of other specialties appear only once the override is ticked.
+        assert not page.is_visible("#other-members")
+        page.check("#id_reassign-override")
+        assert "Dr Carmen Díaz" in page.inner_text("#other-members")
+        page.uncheck("#id_reassign-override")
+
+        page.fill("#id_extend-due_date", "2026-12-09")
+        page.fill("#id_extend-reason", "Away at the ESMO congress; back next week.")
+        page.click("input[name=_extend]")
+        page.wait_for_selector(".messagelist")
+        assert "now due 9 Dec 2026 23:59 UTC" in page.inner_text(".messagelist")
+        assert "9 Dec 2026 23:59 UTC" in page.inner_text("#desk-review-due")
+
+        review = ReviewAssignment.objects.get(round__article__slug="immunotherapy-colitis-management")
+        assert review.due_at == datetime.datetime(2026, 12, 9, 23, 59, tzinfo=datetime.UTC)
+        row = review.history.order_by("-history_date", "-history_id").first()
+        assert (row.history_user.username, row.history_change_reason) == (
+            "chief",
+            "Away at the ESMO congress; back next week.",
+        )
+        page.click(".breadcrumbs >> text=Editors-in-chief's desk")
+        page.wait_for_selector("#desk-summary")
+        assert "No review is overdue." in page.inner_text("#content")
