@@ -2,7 +2,8 @@
 
 Every error has a stable machine-readable ``code``, a message for a person and a ``kind`` that the
 API maps to HTTP: ``InvalidTransition`` and ``WorkflowConflict`` are conflicts (409),
-``ActionNotPermitted`` is forbidden (403), ``NotEligible`` is an invalid request (400).
+``ActionNotPermitted`` is forbidden (403). ``NotEligible`` is a conflict too: a well-formed request
+that the state of the member and the round refuses.
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ class IneligibilityReason:
 
 class NotEligible(WorkflowError):
     code = "not_eligible"
-    kind = ErrorKind.INVALID
+    kind = ErrorKind.CONFLICT
 
     def __init__(self, message: str, *, reasons: Sequence[IneligibilityReason]):
         super().__init__(message, extra={"reasons": [asdict(reason) for reason in reasons]})

@@ -4,17 +4,25 @@ from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import NotFound
 
 from articles.models import Article, ArticleVersion, Reference, RiskLevel
 from articles.selectors import allowed_actions
 from articles.services import MAX_REFERENCES
+from config.api.errors import AlreadyExists
+from config.api.fields import WEB_ADDRESS, WHITESPACE, Integer, Slug, Text
+from config.api.serializers import StrictSerializer
 from config.audit import REASON_MAX_LENGTH
 from reviewers.models import Specialty
 
 MAX_BODY_LENGTH = 200_000
+# The model's validators accept these and more (any Unicode digit, for one): the API takes what
+# its schema states.
+DOI = rf"^(?:10\.[0-9]{{4,9}}/[^\x00{WHITESPACE}]+)?$"
+PMID = r"^[0-9]{0,12}$"
 
 
-class ReasonField(serializers.CharField):
+class ReasonField(Text):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", REASON_MAX_LENGTH)
         kwargs.setdefault("help_text", "Why: kept in the audit trail with your name.")
@@ -25,6 +33,36 @@ class ReferenceSerializer(serializers.ModelSerializer):
     class Meta:
         model = Reference
         fields = ["citation", "source", "year", "url", "doi", "pmid"]
+
+
+class ReferenceWriteSerializer(StrictSerializer):
+    citation = Text()
+    source = Text(
+        max_length=200, required=False, allow_blank=True, help_text=Reference.source.field.help_text
+    )
+    year = Integer(min_value=1800, max_value=2100, required=False, allow_null=True)
+    url = Text(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        pattern=WEB_ADDRESS,
+        message="Enter a web address such as https://www.esmo.org/guidelines.",
+        help_text="An http or https address whose host name is made of letters, digits and hyphens.",
+    )
+    doi = Text(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        pattern=DOI,
+        message="Enter a DOI such as 10.1056/NEJMoa1113216.",
+    )
+    pmid = Text(
+        max_length=12,
+        required=False,
+        allow_blank=True,
+        pattern=PMID,
+        message="A PubMed ID is digits only, e.g. 22149876.",
+    )
 
 
 class VersionSerializer(serializers.ModelSerializer):
@@ -42,11 +80,13 @@ class VersionDetailSerializer(VersionSerializer):
         fields = [*VersionSerializer.Meta.fields, "body", "references"]
 
 
-class VersionWriteSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=300)
-    body = serializers.CharField(max_length=MAX_BODY_LENGTH, help_text="Markdown.")
-    change_summary = serializers.CharField(max_length=500, required=False, default="", allow_blank=True)
-    references = ReferenceSerializer(many=True, required=False, default=list, max_length=MAX_REFERENCES)
+class VersionWriteSerializer(StrictSerializer):
+    title = Text(max_length=300)
+    body = Text(max_length=MAX_BODY_LENGTH, help_text="Markdown.")
+    change_summary = Text(max_length=500, required=False, default="", allow_blank=True)
+    references = serializers.ListField(
+        child=ReferenceWriteSerializer(), required=False, default=list, max_length=MAX_REFERENCES
+    )
     reason = ReasonField()
 
 
@@ -94,30 +134,54 @@ class ArticleDetailSerializer(ArticleSerializer):
         return allowed_actions(article, self.context["request"].user)
 
 
+def specialty_or_404(slug: str) -> Specialty:
+    """The specialty a request names: one that does not exist is not found (404), as a reviewer
+    that does not exist is, not a malformed request."""
+    try:
+        return Specialty.objects.get(slug=slug)
+    except Specialty.DoesNotExist:
+        raise NotFound(f"There is no specialty “{slug}”.") from None
+
+
+SPECIALTY_HELP = "A specialty's slug; one that does not exist is a 404."
+
+
 class ArticleCreateSerializer(VersionWriteSerializer):
-    slug = serializers.SlugField(max_length=200)
-    specialty = serializers.SlugRelatedField(slug_field="slug", queryset=Specialty.objects.all())
+    slug = Slug(max_length=200, help_text="Unique: one already taken is a 409.")
+    specialty = Slug(max_length=100, help_text=SPECIALTY_HELP)
     risk_level = serializers.ChoiceField(choices=RiskLevel.choices, default=RiskLevel.STANDARD)
-    review_interval_days = serializers.IntegerField(
-        min_value=1, max_value=3650, required=False, allow_null=True
-    )
+    review_interval_days = Integer(min_value=1, max_value=3650, required=False, allow_null=True)
     reason = ReasonField(required=False, default="New article")
 
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        specialty = specialty_or_404(attrs["specialty"])
+        if Article.objects.filter(slug=attrs["slug"]).exists():
+            raise AlreadyExists(f"An article with the slug “{attrs['slug']}” already exists.")
+        return {**attrs, "specialty": specialty}
 
-class ArticleUpdateSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=300, required=False)
-    specialty = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Specialty.objects.all(), required=False
-    )
+
+class ArticleUpdateSerializer(StrictSerializer):
+    """At least one field to change, and the reason."""
+
+    # The rule of validate(), in the schema: besides the reason, at least one of the other fields.
+    schema_keywords = {
+        "required": ["reason"],
+        "anyOf": [
+            {"required": [name]} for name in ("title", "specialty", "risk_level", "review_interval_days")
+        ],
+    }
+
+    title = Text(max_length=300, required=False)
+    specialty = Slug(max_length=100, required=False, help_text=SPECIALTY_HELP)
     risk_level = serializers.ChoiceField(choices=RiskLevel.choices, required=False)
-    review_interval_days = serializers.IntegerField(
-        min_value=1, max_value=3650, required=False, allow_null=True
-    )
+    review_interval_days = Integer(min_value=1, max_value=3650, required=False, allow_null=True)
     reason = ReasonField()
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if len(attrs) == 1:
             raise serializers.ValidationError("Send at least one field to change.", code="nothing_to_change")
+        if "specialty" in attrs:
+            return {**attrs, "specialty": specialty_or_404(attrs["specialty"])}
         return attrs
 
 

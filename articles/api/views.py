@@ -28,8 +28,12 @@ from articles.api.serializers import (
 from articles.diff import unified_diff
 from articles.models import Article, ArticleVersion
 from config.api.conditional import IF_MATCH_REQUIRED, if_match, not_modified, required_if_match
-from config.api.errors import PRECONDITION_FAILED, PRECONDITION_REQUIRED
+from config.api.errors import PRECONDITION_FAILED, PRECONDITION_REQUIRED, error_response
+from config.api.query import query_integer
 from config.idempotency.decorators import idempotent
+
+# The largest version number the URL converter matches (nine digits).
+MAX_VERSION_NUMBER = 999_999_999
 
 
 def article_or_404(slug: str) -> Article:
@@ -83,7 +87,13 @@ class ArticleListCreateView(generics.ListCreateAPIView):
     def get_serializer_class(self) -> Any:
         return ArticleCreateSerializer if self.request.method == "POST" else ArticleSerializer
 
-    @extend_schema(request=ArticleCreateSerializer, responses={201: ArticleDetailSerializer})
+    @extend_schema(
+        request=ArticleCreateSerializer,
+        responses={
+            201: ArticleDetailSerializer,
+            409: error_response("The slug is taken by another article."),
+        },
+    )
     @idempotent
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = ArticleCreateSerializer(data=request.data)
@@ -109,7 +119,12 @@ class ArticleDetailView(generics.GenericAPIView):
 
     @extend_schema(
         request=ArticleUpdateSerializer,
-        responses={200: ArticleDetailSerializer, **PRECONDITION_FAILED, **PRECONDITION_REQUIRED},
+        responses={
+            200: ArticleDetailSerializer,
+            409: error_response("The specialty or risk level cannot change while a version is in review."),
+            **PRECONDITION_FAILED,
+            **PRECONDITION_REQUIRED,
+        },
         parameters=[IF_MATCH_REQUIRED],
     )
     def patch(self, request: Request, slug: str) -> Response:
@@ -160,7 +175,7 @@ def _version_or_404(article: Article, number: int) -> ArticleVersion:
     parameters=[
         OpenApiParameter(
             "against",
-            int,
+            {"type": "integer", "minimum": 1, "maximum": MAX_VERSION_NUMBER},
             required=False,
             description="The version to compare with (default: the published version).",
         )
@@ -175,7 +190,7 @@ class VersionDiffView(generics.GenericAPIView):
     def get(self, request: Request, slug: str, number: int) -> Response:
         article = article_or_404(slug)
         version = _version_or_404(article, number)
-        against = request.query_params.get("against")
+        against = query_integer(request, "against", 1, MAX_VERSION_NUMBER)
         if against is None:
             if article.published_version_id is None:
                 raise ValidationError(
@@ -186,10 +201,8 @@ class VersionDiffView(generics.GenericAPIView):
                     }
                 )
             base = _version_or_404(article, article.published_version.number)
-        elif against.isdigit() and len(against) <= 9:
-            base = _version_or_404(article, int(against))
         else:
-            raise ValidationError({"against": ["Give a version number, e.g. ?against=1."]})
+            base = _version_or_404(article, against)
         return Response(
             {"version": version.number, "against": base.number, "diff": unified_diff(base, version)}
         )

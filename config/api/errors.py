@@ -80,6 +80,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return response
 
 
+class AlreadyExists(exceptions.APIException):
+    """409: the request would create something under a name that is taken."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "already_exists"
+
+
 class IneligibilityReasonSerializer(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()

@@ -7,14 +7,15 @@ from rest_framework import serializers
 
 from articles.api.serializers import ReasonField
 from articles.models import ArticleStatus, RiskLevel
-from config.api.fields import OptionalChoiceField
+from config.api.fields import NOT_BLANK, DateTime, Integer, OptionalChoiceField, Text
+from config.api.serializers import StrictSerializer
 from editorial.models import Decision, ReviewAssignment, ReviewRound, RoundOutcome, RoundTrigger
 from editorial.selectors import HISTORY_METADATA
 from editorial.staffing.serializers import StaffingSerializer
 from reviewers.models import BoardMember
 
 
-class ReasonSerializer(serializers.Serializer):
+class ReasonSerializer(StrictSerializer):
     reason = ReasonField()
 
 
@@ -98,10 +99,16 @@ class RoundSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AssignRequestSerializer(serializers.Serializer):
-    reviewer = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text="A board member's id.")
-    due_at = serializers.DateTimeField(required=False, help_text="Default: REVIEW_ASSIGNMENT_DAYS from now.")
-    override_reason = serializers.CharField(
+class AssignRequestSerializer(StrictSerializer):
+    reviewer = Integer(
+        min_value=1, max_value=2**63 - 1, help_text="A board member's id; one that does not exist is a 404."
+    )
+    due_at = DateTime(
+        required=False,
+        help_text="When the review is due: a time in the future (400 otherwise). "
+        "Default: REVIEW_ASSIGNMENT_DAYS from now.",
+    )
+    override_reason = Text(
         max_length=2000,
         required=False,
         default="",
@@ -111,7 +118,7 @@ class AssignRequestSerializer(serializers.Serializer):
     reason = ReasonField(required=False, default="Reviewer assigned")
 
 
-class AutoAssignRequestSerializer(serializers.Serializer):
+class AutoAssignRequestSerializer(StrictSerializer):
     reason = ReasonField(required=False, default="Reviewers assigned automatically")
 
 
@@ -123,15 +130,34 @@ class AutoAssignResponseSerializer(serializers.Serializer):
     )
 
 
-class DecisionRequestSerializer(serializers.Serializer):
+APPROVE = Decision.APPROVE.value
+
+
+class DecisionRequestSerializer(StrictSerializer):
     decision = serializers.ChoiceField(choices=Decision.choices)
-    comment = serializers.CharField(
+    comment = Text(
         max_length=10_000,
         required=False,
         default="",
         allow_blank=True,
-        help_text="Required when requesting changes or rejecting.",
+        help_text="Required, and not only spaces, when requesting changes or rejecting.",
     )
+
+    # The workflow's rule (editorial.services.decisions.decide, which enforces it), in the schema:
+    # a comment with something in it unless approving. The decision is told apart by patterns, not
+    # enums, which drf-spectacular would gather into one named enum for both alternatives.
+    schema_keywords = {
+        "oneOf": [
+            {"properties": {"decision": {"pattern": f"^{APPROVE}$"}}, "required": ["decision"]},
+            {
+                "properties": {
+                    "decision": {"pattern": f"^({'|'.join(d for d in Decision.values if d != APPROVE)})$"},
+                    "comment": {"minLength": 1, "pattern": NOT_BLANK},
+                },
+                "required": ["decision", "comment"],
+            },
+        ]
+    }
 
 
 class DeclineResponseSerializer(serializers.Serializer):

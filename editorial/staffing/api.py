@@ -14,6 +14,8 @@ from rest_framework.response import Response
 
 from articles.api.serializers import ReasonField
 from config.api.errors import CONFLICT, FORBIDDEN, error_response
+from config.api.fields import Integer, Text
+from config.api.serializers import StrictSerializer
 from config.idempotency.decorators import idempotent
 from editorial.api.serializers import AssignmentSerializer
 from editorial.models import ReviewAssignment, ReviewRound
@@ -88,23 +90,21 @@ class OverrideRequestSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class OverrideRequestWriteSerializer(serializers.Serializer):
-    member = serializers.IntegerField(
+class OverrideRequestWriteSerializer(StrictSerializer):
+    member = Integer(
         min_value=1, max_value=2**63 - 1, required=False, help_text="A board member you suggest (their id)."
     )
     reason = ReasonField(help_text="Why the round needs someone from outside the specialty.")
 
 
-class GrantSerializer(serializers.Serializer):
-    member = serializers.IntegerField(
-        min_value=1, max_value=2**63 - 1, help_text="The board member to assign."
-    )
-    override_reason = serializers.CharField(
+class GrantSerializer(StrictSerializer):
+    member = Integer(min_value=1, max_value=2**63 - 1, help_text="The board member to assign.")
+    override_reason = Text(
         max_length=2000, help_text="Why this member may review outside the article's specialty."
     )
 
 
-class DeclineSerializer(serializers.Serializer):
+class DeclineSerializer(StrictSerializer):
     reason = ReasonField(help_text="Why there will be no override, for the editor who asked.")
 
 

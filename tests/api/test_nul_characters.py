@@ -143,7 +143,7 @@ def test_every_body_field_with_nul_is_a_400_naming_the_field(openapi, scene):
         base = {key: fill(value, scene["values"]) for key, value in valid.items()}
         fields = properties(body_schema, openapi)
         assert fields <= set(base), f"{method} {path}: add {fields - set(base)} to VALID_BODIES"
-        reference_fields = properties(openapi["components"]["schemas"]["ReferenceRequest"], openapi)
+        reference_fields = properties(openapi["components"]["schemas"]["ReferenceWriteRequest"], openapi)
         variants = [(field, {**base, field: NUL}) for field in fields]
         if "references" in fields:
             variants += [

@@ -49,14 +49,14 @@ def test_create_makes_the_article_with_version_one(api, world):
     assert (history.history_user, history.history_change_reason) == (world.editor, "Reader question")
 
 
-def test_a_taken_slug_is_a_field_error(api):
+def test_a_taken_slug_is_a_conflict(api):
     response = api.post(
         "/api/v1/articles/",
         {"slug": "phesgo", "title": "T", "specialty": "medical-oncology", "body": "B"},
         format="json",
     )
-    assert response.status_code == 400
-    assert "slug" in response.json()["fields"]
+    assert response.status_code == 409
+    assert response.json()["code"] == "already_exists"
 
 
 def test_list_filters_searches_orders_and_paginates(api, world, oncology):

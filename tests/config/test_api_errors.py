@@ -49,7 +49,7 @@ def test_field_errors_name_each_field(api):
     assert response.status_code == 400
     body = response.json()
     assert body["code"] == "invalid"
-    assert {"slug", "title", "specialty", "risk_level"} <= set(body["fields"])
+    assert {"slug", "title", "body", "risk_level"} <= set(body["fields"])
     assert not Article.objects.filter(slug="not a slug").exists()
 
 

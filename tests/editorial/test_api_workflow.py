@@ -24,7 +24,7 @@ def test_submit_returns_the_article_with_what_can_be_done_next(api):
     assert (response.json()["status"], response.json()["allowed_actions"]) == ("submitted", ["withdraw"])
 
 
-def test_assigning_an_ineligible_member_is_a_400_with_the_reasons(api, world):
+def test_assigning_an_ineligible_member_is_a_409_with_the_reasons(api, world):
     ConflictOfInterest.objects.create(member=world.members[0], article=world.article, reason="Speaker fees")
     submit(world.article)
 
@@ -32,7 +32,7 @@ def test_assigning_an_ineligible_member_is_a_400_with_the_reasons(api, world):
         "/api/v1/articles/phesgo/assignments/", {"reviewer": world.members[0].pk}, format="json"
     )
 
-    assert response.status_code == 400
+    assert response.status_code == 409
     body = response.json()
     assert body["code"] == "not_eligible"
     assert [reason["code"] for reason in body["reasons"]] == ["conflict_of_interest"]
