@@ -18,7 +18,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.utils import get_history_model_for_model
 
 from config.audit import REASON_MAX_LENGTH, audit
-from config.object_pages import NotFoundUnlessVisible
+from config.object_pages import MalformedFiltersRefused, NotFoundUnlessVisible
 
 
 class ChangeReasonForm(forms.ModelForm):
@@ -49,7 +49,7 @@ def _recorded_value(record: Any, field: models.Field, empty: str) -> Any:
     return display_for_field(getattr(record, field.attname), field, empty)
 
 
-class ReadOnlyHistoryAdmin(NotFoundUnlessVisible, SimpleHistoryAdmin):
+class ReadOnlyHistoryAdmin(NotFoundUnlessVisible, MalformedFiltersRefused, SimpleHistoryAdmin):
     """An admin whose history pages show the audit trail and never rewrite it.
 
     simple-history's page for one historical record is a form that saves that record's values over

@@ -1,12 +1,14 @@
-"""The admin's pages of one object answer 404 for anything the user may not see."""
+"""The admin's answers to malformed input: the pages of one object are 404 for anything the user
+may not see, a changelist whose filters cannot be applied is 400."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import ValidationError
+from django.core.exceptions import BadRequest, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import URLPattern, re_path
 
@@ -83,3 +85,15 @@ class NotFoundUnlessVisible(admin.ModelAdmin):
     def _history_model(self) -> Any:
         attribute = getattr(self.opts, "simple_history_manager_attribute", None)
         return getattr(self.model, attribute).model if attribute else None
+
+
+class MalformedFiltersRefused(admin.ModelAdmin):
+    """A model admin mixin: a changelist asked for filters it cannot apply (a date that is not one,
+    ``?is_active__exact=2``, a parameter no filter has) answers 400. Django redirects to the list
+    with ``?e=1`` instead, which shows every row as if the filter had been applied."""
+
+    def get_changelist_instance(self, request: HttpRequest) -> Any:
+        try:
+            return super().get_changelist_instance(request)
+        except IncorrectLookupParameters as error:
+            raise BadRequest(f"These filters cannot be applied: {error}") from None

@@ -8,17 +8,18 @@ from knox import admin as knox_admin
 from knox.models import AuthToken
 
 from config.admin import AuditedModelAdmin
-from config.object_pages import NotFoundUnlessVisible
+from config.object_pages import MalformedFiltersRefused, NotFoundUnlessVisible
 from reviewers.models import BoardMember, ConflictOfInterest, Specialty
 
-# The admins other apps register, with the same answer as ours for an id the user may not see.
+# The admins other apps register, with the same answers as ours to ids and filters that are malformed.
 for model, model_admin in [
     (get_user_model(), auth_admin.UserAdmin),
     (Group, auth_admin.GroupAdmin),
     (AuthToken, knox_admin.AuthTokenAdmin),
 ]:
     admin.site.unregister(model)
-    admin.site.register(model, type(model_admin.__name__, (NotFoundUnlessVisible, model_admin), {}))
+    bases = (NotFoundUnlessVisible, MalformedFiltersRefused, model_admin)
+    admin.site.register(model, type(model_admin.__name__, bases, {}))
 
 
 @admin.register(Specialty)

@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from config.object_pages import NotFoundUnlessVisible
+from config.object_pages import MalformedFiltersRefused, NotFoundUnlessVisible
 from config.security import two_factor
 from config.security.models import SecondFactor
 
@@ -25,7 +25,7 @@ for model in (TOTPDevice, StaticDevice):
 
 
 @admin.register(SecondFactor)
-class SecondFactorAdmin(NotFoundUnlessVisible, admin.ModelAdmin):
+class SecondFactorAdmin(NotFoundUnlessVisible, MalformedFiltersRefused, admin.ModelAdmin):
     list_display = ["user", "confirmed", "created_at", "last_used_at"]
     list_display_links = None
     list_filter = ["confirmed"]
