@@ -126,7 +126,7 @@ class AutoAssignResponseSerializer(serializers.Serializer):
     assignments = AssignmentSerializer(many=True)
     staffing = StaffingSerializer(
         allow_null=True,
-        help_text="The round after this step: still short, or still needing a specialist, and why."
+        help_text="The round after this step: still short, or still needing a specialist, and why.",
     )
 
 
@@ -165,7 +165,7 @@ class DeclineResponseSerializer(serializers.Serializer):
     replacements = AssignmentSerializer(many=True)
     staffing = StaffingSerializer(
         allow_null=True,
-        help_text="The round after the decline: whether the replacements filled it, and if not, why."
+        help_text="The round after the decline: whether the replacements filled it, and if not, why.",
     )
 
 
