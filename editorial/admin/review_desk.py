@@ -28,13 +28,9 @@ from articles.rendering import render_markdown
 from config.admin import ReadOnlyHistoryAdmin
 from config.errors import ApplicationError
 from editorial import selectors, services
-from editorial.models import OPEN_ASSIGNMENT_STATES, Decision, ReviewAssignment, ReviewRound
-from editorial.staffing import desk
+from editorial.models import OPEN_ASSIGNMENT_STATES, Decision, ReviewAssignment
 from reviewers.models import BoardMember
 from reviewers.roles import board_member_of, is_editor_in_chief
-
-admin.site.index_template = "editorial/admin/index.html"
-desk.install(admin.site)  # the editors-in-chief's desk, /admin/desk/
 
 DECLINE = "decline"
 
@@ -305,69 +301,3 @@ class ReviewAssignmentAdmin(ReadOnlyHistoryAdmin):
             "other_assignments": round.assignments.exclude(pk=assignment.pk).select_related("reviewer"),
             "history_url": reverse("admin:editorial_reviewassignment_history", args=[assignment.pk]),
         }
-
-
-class AssignmentInline(admin.TabularInline):
-    model = ReviewAssignment
-    fields = [
-        "reviewer",
-        "state",
-        "decision",
-        "comment",
-        "decided_at",
-        "decided_risk_level",
-        "decided_specialty",
-        "decided_as_specialist",
-        "voided_at",
-        "void_reason",
-        "due_at",
-        "override_reason",
-    ]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-@admin.register(ReviewRound)
-class ReviewRoundAdmin(ReadOnlyHistoryAdmin):
-    """Rounds are written by the workflow only: the admin shows them."""
-
-    list_display = [
-        "article",
-        "version",
-        "trigger",
-        "opened_at",
-        "closed_at",
-        "outcome",
-        "required_approvals",
-    ]
-    list_filter = ["outcome", "trigger"]
-    list_select_related = ["article", "version"]
-    search_fields = ["article__slug", "article__title"]
-    fields = [
-        "article",
-        "version",
-        "trigger",
-        "opened_by",
-        "opened_at",
-        "closed_at",
-        "outcome",
-        "required_approvals",
-    ]
-    readonly_fields = fields
-    inlines = [AssignmentInline]
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[ReviewRound]:
-        return super().get_queryset(request).defer("version__body")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
