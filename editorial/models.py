@@ -41,6 +41,17 @@ class ReviewRoundQuerySet(models.QuerySet["ReviewRound"]):
 class ReviewRound(models.Model):
     article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="review_rounds")
     version = models.ForeignKey(ArticleVersion, on_delete=models.PROTECT, related_name="review_rounds")
+    # Recorded when the round opens and never changed: what the reviewers compare the version with,
+    # so that the round's diff stays what was in front of them after later versions are published.
+    base_version = models.ForeignKey(
+        ArticleVersion,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The version reviewers compare against: the published version when the round "
+        "opened (the version itself for a re-review of the approved text), or none.",
+    )
     trigger = models.CharField(max_length=20, choices=RoundTrigger.choices, default=RoundTrigger.SUBMISSION)
     opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     required_approvals = models.PositiveSmallIntegerField()

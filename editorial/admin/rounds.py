@@ -43,6 +43,7 @@ class ReviewRoundAdmin(ReadOnlyHistoryAdmin):
     list_display = [
         "article",
         "version",
+        "base",
         "trigger",
         "opened_at",
         "closed_at",
@@ -50,11 +51,12 @@ class ReviewRoundAdmin(ReadOnlyHistoryAdmin):
         "required_approvals",
     ]
     list_filter = ["outcome", "trigger"]
-    list_select_related = ["article", "version"]
+    list_select_related = ["article", "version__article", "base_version"]
     search_fields = ["article__slug", "article__title"]
     fields = [
         "article",
         "version",
+        "base",
         "trigger",
         "opened_by",
         "opened_at",
@@ -65,8 +67,17 @@ class ReviewRoundAdmin(ReadOnlyHistoryAdmin):
     readonly_fields = fields
     inlines = [AssignmentInline]
 
+    @admin.display(description="Compared against", ordering="base_version__number")
+    def base(self, round: ReviewRound) -> str:
+        """The version the round's reviewers compare with, fixed when it opened."""
+        if round.base_version_id is None:
+            return "Nothing published (a first review)"
+        if round.base_version_id == round.version_id:
+            return f"Version {round.base_version.number} itself (a re-review)"
+        return f"Version {round.base_version.number}"
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[ReviewRound]:
-        return super().get_queryset(request).defer("version__body")
+        return super().get_queryset(request).defer("version__body", "base_version__body")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

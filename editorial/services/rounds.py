@@ -32,8 +32,9 @@ if TYPE_CHECKING:
 @transaction.atomic
 def submit(*, actor: AbstractBaseUser, article: Article, reason: str) -> ReviewRound:
     """Submit the article's current version for review: opens a round that needs the approvals
-    its risk level requires. An expired article's approved text can be submitted again as it is
-    (a re-review); otherwise the version must be newer than the last one decided on."""
+    its risk level requires, with the published version as the base its diff is against. An
+    expired article's approved text can be submitted again as it is (a re-review); otherwise the
+    version must be newer than the last one decided on."""
     with audit(actor=actor, reason=reason):
         article = lock_article(article.pk)
         re_review = (
@@ -44,6 +45,9 @@ def submit(*, actor: AbstractBaseUser, article: Article, reason: str) -> ReviewR
         round = ReviewRound.objects.create(
             article=article,
             version_id=article.current_version_id,
+            # What the reviewers compare against, kept with the round: the text published now
+            # (for a re-review, the version itself). Later publications do not move it.
+            base_version_id=article.published_version_id,
             trigger=RoundTrigger.RE_REVIEW if re_review else RoundTrigger.SUBMISSION,
             opened_by=actor,
             opened_at=timezone.now(),
