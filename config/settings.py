@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "django_structlog",
     "editorial.observability",
     "editorial",
+    "editorial.comments",
 ]
 
 MIDDLEWARE = [
@@ -365,6 +366,7 @@ SPECTACULAR_SETTINGS = {
         "RiskLevelEnum": "articles.models.RiskLevel",
         "StaffingStateEnum": "editorial.staffing.selectors.StaffingState",
         "OverrideRequestStateEnum": "editorial.staffing.models.OverrideRequestState",
+        "CommentStateEnum": "editorial.comments.models.CommentState",
     },
 }
 

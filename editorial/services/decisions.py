@@ -4,6 +4,7 @@ round."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
@@ -51,19 +52,34 @@ DECISION_FIELDS = [
 ]
 
 
-def _decision_reason(decision: str, comment: str) -> str:
+def _decision_reason(decision: str, comment: str, cited_comments: Sequence[int] = ()) -> str:
     label = Decision(decision).label
-    return f"{label}: {comment}" if comment else label
+    if comment:
+        return f"{label}: {comment}"
+    if cited_comments:
+        return f"{label}: see comment {', '.join(map(str, sorted(set(cited_comments))))}"
+    return label
 
 
 def decide(
-    *, actor: AbstractBaseUser, assignment: ReviewAssignment, decision: str, comment: str = ""
+    *,
+    actor: AbstractBaseUser,
+    assignment: ReviewAssignment,
+    decision: str,
+    comment: str = "",
+    cited_comments: Sequence[int] = (),
 ) -> ReviewAssignment:
     """Record the assigned member's decision (``_decide``). A member refused because they can no
     longer review (their standing, a conflict of interest) also loses the review, in a
     transaction of its own once the refusal has rolled back: its seat goes to someone who can."""
     try:
-        return _decide(actor=actor, assignment=assignment, decision=decision, comment=comment)
+        return _decide(
+            actor=actor,
+            assignment=assignment,
+            decision=decision,
+            comment=comment,
+            cited_comments=cited_comments,
+        )
     except NotEligible as refusal:
         revalidate_article(
             article_id=assignment.round.article_id,
@@ -75,29 +91,44 @@ def decide(
 
 @transaction.atomic
 def _decide(
-    *, actor: AbstractBaseUser, assignment: ReviewAssignment, decision: str, comment: str = ""
+    *,
+    actor: AbstractBaseUser,
+    assignment: ReviewAssignment,
+    decision: str,
+    comment: str = "",
+    cited_comments: Sequence[int] = (),
 ) -> ReviewAssignment:
     """Record the assigned member's decision on the version under review.
 
     The decision names the content hash of the exact text it was made on, and records the
     article's risk level and specialty and whether the member holds that specialty.
     ``request_changes`` and ``reject`` close the round at once (cancelling the other open
-    assignments) and need a comment. An approval that could complete the quorum re-checks every
-    approval of the round first (``approvals.check_round``): one that no longer counts is voided
-    and its seat refilled, and the round closes as approved only when the approvals that still
-    count are enough for the article's risk level, with a specialist among them when it is high.
+    assignments) and need a comment, or the member's open comments on the version cited
+    (``cited_comments``, their ids; see ``editorial.comments.services.cite_in_decision``). An
+    approval that could complete the quorum re-checks every approval of the round first
+    (``approvals.check_round``): one that no longer counts is voided and its seat refilled, and
+    the round closes as approved only when the approvals that still count are enough for the
+    article's risk level, with a specialist among them when it is high.
     """
     if decision not in Decision.values:
         raise ValidationError(
             {"decision": f"Choose one of: {', '.join(Decision.values)}."}, code="invalid_choice"
         )
     comment = (comment or "").strip()
-    if decision != Decision.APPROVE and not comment:
+    if decision != Decision.APPROVE and not comment and not cited_comments:
         raise ValidationError(
-            {"comment": "Say what must change (or why the text is rejected); the editors act on it."},
+            {
+                "comment": "Say what must change (or why the text is rejected), or cite your comments on "
+                "the text; the editors act on it."
+            },
             code="comment_required",
         )
-    with audit(actor=actor, reason=_decision_reason(decision, comment)):
+    if decision == Decision.APPROVE and cited_comments:
+        raise ValidationError(
+            {"cited_comments": "Cite comments only when requesting changes or rejecting."},
+            code="citation_with_approval",
+        )
+    with audit(actor=actor, reason=_decision_reason(decision, comment, cited_comments)):
         article, assignment = lock_assignment(assignment)
         require_own_open_assignment(actor, assignment)
         # The round is read with the assignment, after the article lock that every change to
@@ -135,6 +166,11 @@ def _decide(
         assignment.decided_specialty_id = article.specialty_id
         assignment.decided_as_specialist = assignment.reviewer_is_specialist
         assignment.save(update_fields=DECISION_FIELDS)
+        if cited_comments:
+            # The review comments app builds on this one, so it is imported here, not at the top.
+            from editorial.comments.services import cite_in_decision
+
+            cite_in_decision(assignment=assignment, comment_ids=cited_comments)
         notifications.notify(assignment)
 
         if decision == Decision.APPROVE:
