@@ -54,6 +54,10 @@ def submit(*, actor: AbstractBaseUser, article: Article, reason: str) -> ReviewR
             required_approvals=eligibility.required_approvals(article),
         )
         save_status(article)
+        # The review comments app builds on this one, so it is imported here, not at the top.
+        from editorial.comments.services import carry_forward
+
+        carry_forward(round)
     return round
 
 
