@@ -140,24 +140,60 @@ class DecisionRequestSerializer(StrictSerializer):
         required=False,
         default="",
         allow_blank=True,
-        help_text="Required, and not only spaces, when requesting changes or rejecting.",
+        help_text="Required, and not only spaces, when requesting changes or rejecting, unless "
+        "cited_comments names at least one comment.",
+    )
+    cited_comments = serializers.ListField(
+        child=Integer(min_value=1, max_value=2**63 - 1),
+        required=False,
+        default=list,
+        max_length=100,
+        help_text="When requesting changes or rejecting: ids of your own open review comments on this "
+        "version, cited instead of repeating them (404 for one that is not yours on this version, "
+        "409 for one resolved).",
     )
 
     # The workflow's rule (editorial.services.decisions.decide, which enforces it), in the schema:
-    # a comment with something in it unless approving. The decision is told apart by patterns, not
-    # enums, which drf-spectacular would gather into one named enum for both alternatives.
+    # a comment with something in it, or comments cited, unless approving. The decision is told
+    # apart by patterns, not enums, which drf-spectacular would gather into one named enum for
+    # both alternatives.
     schema_keywords = {
         "oneOf": [
-            {"properties": {"decision": {"pattern": f"^{APPROVE}$"}}, "required": ["decision"]},
+            {
+                "properties": {"decision": {"pattern": f"^{APPROVE}$"}, "cited_comments": {"maxItems": 0}},
+                "required": ["decision"],
+            },
             {
                 "properties": {
                     "decision": {"pattern": f"^({'|'.join(d for d in Decision.values if d != APPROVE)})$"},
-                    "comment": {"minLength": 1, "pattern": NOT_BLANK},
                 },
-                "required": ["decision", "comment"],
+                "required": ["decision"],
+                "anyOf": [
+                    {
+                        "properties": {"comment": {"minLength": 1, "pattern": NOT_BLANK}},
+                        "required": ["comment"],
+                    },
+                    {"properties": {"cited_comments": {"minItems": 1}}, "required": ["cited_comments"]},
+                ],
             },
         ]
     }
+
+
+class CitedCommentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    quote = serializers.CharField(source="exact", help_text="The passage as the reviewer selected it.")
+    body = serializers.CharField(help_text="The comment.")
+
+
+class DecisionSerializer(AssignmentSerializer):
+    """The assignment after a decision, with the review comments the decision cites."""
+
+    cited_comments = CitedCommentSerializer(many=True, read_only=True)
+
+    class Meta(AssignmentSerializer.Meta):
+        fields = [*AssignmentSerializer.Meta.fields, "cited_comments"]
+        read_only_fields = fields
 
 
 class DeclineResponseSerializer(serializers.Serializer):

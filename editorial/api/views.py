@@ -29,6 +29,7 @@ from editorial.api.serializers import (
     AutoAssignResponseSerializer,
     BoardMemberSerializer,
     DecisionRequestSerializer,
+    DecisionSerializer,
     DeclineResponseSerializer,
     HistoryEntrySerializer,
     ReasonSerializer,
@@ -258,7 +259,12 @@ class AssignmentActionView(generics.GenericAPIView):
 @extend_schema(
     tags=["assignments"],
     request=DecisionRequestSerializer,
-    responses={200: AssignmentSerializer, **FORBIDDEN, **CONFLICT},
+    responses={
+        200: DecisionSerializer,
+        404: error_response("No such assignment, or it is not yours; or a cited comment is not yours here."),
+        **FORBIDDEN,
+        **CONFLICT,
+    },
 )
 class AssignmentDecisionView(AssignmentActionView):
     """Approve, request changes or reject the version under review (a comment is required unless
@@ -272,7 +278,8 @@ class AssignmentDecisionView(AssignmentActionView):
         serializer = DecisionRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.decide(actor=request.user, assignment=assignment, **serializer.validated_data)
-        return Response(AssignmentSerializer(_fresh_assignment(pk)).data)
+        decided = selectors.assignment_details().prefetch_related("cited_comments").get(pk=pk)
+        return Response(DecisionSerializer(decided).data)
 
 
 @extend_schema(

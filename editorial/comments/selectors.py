@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
 
 from articles.models import ArticleVersion
 from editorial.comments.models import AnchorMatch, CommentAnchor, CommentReply, CommentState, ReviewComment
@@ -47,14 +47,14 @@ def version_anchors(
     comment, its people and its replies."""
     return (
         CommentAnchor.objects.filter(version=version, comment__in=comments_visible_to(user))
-        .select_related("comment__author", "comment__resolved_by", "comment__version")
+        .select_related("version", "comment__author", "comment__resolved_by", "comment__version")
         .prefetch_related(
             Prefetch(
                 "comment__replies",
                 queryset=CommentReply.objects.select_related("author").order_by("created_at", "pk"),
             )
         )
-        .order_by("start", "comment__created_at", "pk")
+        .order_by(F("start").asc(nulls_last=True), "comment__created_at", "pk")
     )
 
 

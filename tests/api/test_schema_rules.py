@@ -83,12 +83,15 @@ def test_the_reviewer_filter_takes_a_whole_number(schema):
     assert parameters["reviewer"]["type"] == "integer" and parameters["reviewer"]["minimum"] == 1
 
 
-def test_a_decision_needs_a_comment_unless_it_approves(schema):
+def test_a_decision_needs_a_comment_or_cited_comments_unless_it_approves(schema):
     decision = component(schema, "DecisionRequestRequest")
     approve, other = decision["oneOf"]
     assert approve["properties"]["decision"]["pattern"] == "^approve$"
+    assert approve["properties"]["cited_comments"] == {"maxItems": 0}
     assert other["properties"]["decision"]["pattern"] == "^(request_changes|reject)$"
-    assert "comment" in other["required"] and other["properties"]["comment"]["minLength"] == 1
+    comment, citations = other["anyOf"]
+    assert comment["required"] == ["comment"] and comment["properties"]["comment"]["minLength"] == 1
+    assert citations == {"properties": {"cited_comments": {"minItems": 1}}, "required": ["cited_comments"]}
 
 
 def test_a_patch_needs_a_reason_and_something_to_change(schema):
