@@ -3,7 +3,8 @@ for this change" on each edit, recorded on the history rows the edit writes."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django import forms
@@ -18,6 +19,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.utils import get_history_model_for_model
 
 from config.audit import REASON_MAX_LENGTH, audit
+from config.history_pages import history_entries, local_time
 from config.object_pages import MalformedFiltersRefused, NotFoundUnlessVisible
 
 
@@ -46,7 +48,10 @@ def _recorded_value(record: Any, field: models.Field, empty: str) -> Any:
             return str(getattr(record, field.name))
         except ObjectDoesNotExist:
             return f"{field.related_model._meta.verbose_name} {related_id} (no longer exists)"
-    return display_for_field(getattr(record, field.attname), field, empty)
+    value = getattr(record, field.attname)
+    if isinstance(value, datetime.datetime):
+        return local_time(value)
+    return display_for_field(value, field, empty)
 
 
 class ReadOnlyHistoryAdmin(NotFoundUnlessVisible, MalformedFiltersRefused, SimpleHistoryAdmin):
@@ -64,6 +69,30 @@ class ReadOnlyHistoryAdmin(NotFoundUnlessVisible, MalformedFiltersRefused, Simpl
 
     def has_change_history_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    # --- The list of records: one entry per change, written for people (config/history_pages.py)
+
+    object_history_list_template = "admin/history_list.html"
+
+    def history_event(self, record: Any, previous: Any | None) -> str | None:
+        """What this record did, in words ("Approved by Dr X"), for models whose changes say more
+        than their fields; None shows "Created" or "Changed" and the fields that changed."""
+        return None
+
+    def set_history_delta_changes(
+        self, request: HttpRequest, historical_records: Sequence[Any], foreign_keys_are_objs: bool = True
+    ) -> None:
+        records = list(historical_records)
+        entries = history_entries(
+            records,
+            model=self.model,
+            model_admin=self,
+            columns=self.get_history_list_display(request),
+            describe=self.history_event,
+            empty=self.get_empty_value_display(),
+        )
+        for record, entry in zip(records, entries, strict=True):
+            record.history_entry = entry
 
     def history_form_view(
         self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None
