@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "editorial.observability",
     "editorial",
     "editorial.comments",
+    "editorial.webhooks",
 ]
 
 MIDDLEWARE = [
