@@ -22,14 +22,14 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.formats import date_format
 
 from articles.models import IN_REVIEW, Article, ArticleStatus, ArticleVersion
 from editorial import eligibility
-from editorial.models import ReviewAssignment
+from editorial.models import ReviewAssignment, ReviewRound, RoundOutcome
 from editorial.selectors import current_approval_round
 from reviewers.models import BoardMember
 
@@ -109,7 +109,13 @@ class PublicPage:
 
 def public_page(slug: str) -> PublicPage | None:
     """Everything the site shows for one article, or None when it is not shown."""
-    article = public_articles().select_related("specialty").filter(slug=slug).first()
+    article = (
+        public_articles()
+        .select_related("specialty")
+        .annotate(first_approved_at=first_approval_date())
+        .filter(slug=slug)
+        .first()
+    )
     if article is None:
         return None
     version_id = article.published_version_id or article.current_version_id
@@ -121,6 +127,16 @@ def public_page(slug: str) -> PublicPage | None:
         badge=public_badge(article, now=now),
         review=public_review(article, now=now),
         reviewers=_reviewers(article, version),
+    )
+
+
+def first_approval_date() -> Subquery:
+    """When the article's text was first approved: the page's publication date as schema.org
+    means it (``datePublished``)."""
+    return Subquery(
+        ReviewRound.objects.filter(article=OuterRef("pk"), outcome=RoundOutcome.APPROVED)
+        .order_by("closed_at")
+        .values("closed_at")[:1]
     )
 
 

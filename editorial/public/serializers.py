@@ -1,12 +1,90 @@
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from articles.api.serializers import ReferenceSerializer
 from articles.models import Article
 from articles.rendering import render_markdown
+from editorial.public.jsonld import medical_web_page
 from editorial.public.selectors import PublicPage, ReviewState, public_badge
 from reviewers.models import BoardMember
+
+_TEXT = {"type": "string"}
+_SPECIALTY = {
+    "description": "A schema.org MedicalSpecialty where ours maps to one, else the specialty's name.",
+    "oneOf": [
+        _TEXT,
+        {
+            "type": "object",
+            "properties": {
+                "@type": {"type": "string", "enum": ["MedicalSpecialty"]},
+                "@id": {"type": "string", "format": "uri"},
+                "name": _TEXT,
+            },
+            "required": ["@type", "@id", "name"],
+        },
+    ],
+}
+_TYPED = {"type": "object", "properties": {"@type": _TEXT}, "required": ["@type"]}
+# The JSON-LD object as OpenAPI describes it (its vocabulary is schema.org's: editorial/public/jsonld.py).
+MEDICAL_WEB_PAGE_SCHEMA = {
+    "type": "object",
+    "description": "A schema.org MedicalWebPage in JSON-LD. lastReviewed and reviewedBy only for a "
+    "text the board approved, reviewedBy only with approvals that stand.",
+    "properties": {
+        "@context": {"type": "string", "enum": ["https://schema.org"]},
+        "@type": {"type": "string", "enum": ["MedicalWebPage"]},
+        "headline": _TEXT,
+        "name": _TEXT,
+        "text": {**_TEXT, "description": "The shown text, as readers see it, without Markdown."},
+        "dateModified": {"type": "string", "format": "date-time"},
+        "datePublished": {"type": "string", "format": "date-time"},
+        "lastReviewed": {"type": "string", "format": "date"},
+        "specialty": _SPECIALTY,
+        "about": _SPECIALTY,
+        "audience": _TYPED,
+        "reviewedBy": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "@type": {"type": "string", "enum": ["Person"]},
+                    "name": _TEXT,
+                    "honorificSuffix": {**_TEXT, "description": "Credentials, e.g. MD, PhD."},
+                    "knowsAbout": {"type": "array", "items": _SPECIALTY},
+                },
+                "required": ["@type", "name"],
+            },
+        },
+        "citation": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "@type": {"type": "string", "enum": ["ScholarlyArticle", "CreativeWork"]},
+                    "name": _TEXT,
+                    "url": {"type": "string", "format": "uri"},
+                    "sameAs": {"type": "array", "items": {"type": "string", "format": "uri"}},
+                    "isPartOf": _TYPED,
+                    "datePublished": _TEXT,
+                },
+                "required": ["@type", "name"],
+            },
+        },
+    },
+    "required": [
+        "@context",
+        "@type",
+        "headline",
+        "name",
+        "text",
+        "dateModified",
+        "specialty",
+        "about",
+        "audience",
+    ],
+}
 
 
 class PublicArticleListSerializer(serializers.Serializer):
@@ -66,5 +144,14 @@ class PublicArticleSerializer(serializers.Serializer):
         source="version.content_hash", help_text="SHA-256 of the text shown."
     )
 
+    jsonld = serializers.SerializerMethodField(
+        help_text="The page as schema.org markup (a MedicalWebPage), for a "
+        '<script type="application/ld+json"> element; also served alone with ?format=jsonld.'
+    )
+
     def get_body_html(self, page: PublicPage) -> str:
         return render_markdown(page.version.body)
+
+    @extend_schema_field(MEDICAL_WEB_PAGE_SCHEMA)
+    def get_jsonld(self, page: PublicPage) -> dict:
+        return medical_web_page(page)
