@@ -527,6 +527,42 @@ NOTIFICATION_CATCH_UP_DAYS = env_int("NOTIFICATION_CATCH_UP_DAYS", default=7, mi
 STALENESS_BATCH_SIZE = env_int("STALENESS_BATCH_SIZE", default=5000, minimum=1)
 STALENESS_RE_REVIEWS_PER_RUN = env_int("STALENESS_RE_REVIEWS_PER_RUN", default=500, minimum=1)
 
+# --- Webhooks ------------------------------------------------------------------------------
+
+# Outbound webhooks (editorial/webhooks, docs/webhooks.md). A failed attempt is retried after each
+# delay of WEBHOOK_RETRY_SCHEDULE_SECONDS in turn (exponential, about a day in all: 5 s, 1 min,
+# 5 min, 30 min, 1 h, 2 h, 4 h, 8 h, 8 h), each shortened by a random part of up to
+# WEBHOOK_RETRY_JITTER_PERCENT of itself; after the last the delivery is failed, shown on the
+# chiefs' desk and emailed to them (once per endpoint per day). Beat sweeps what is due every
+# WEBHOOK_SWEEP_EVERY_SECONDS, up to WEBHOOK_DELIVERY_BATCH_SIZE attempts a run.
+WEBHOOK_RETRY_SCHEDULE_SECONDS = [
+    int(seconds)
+    for seconds in env_list(
+        "WEBHOOK_RETRY_SCHEDULE_SECONDS",
+        default=["5", "60", "300", "1800", "3600", "7200", "14400", "28800", "28800"],
+    )
+]
+if not WEBHOOK_RETRY_SCHEDULE_SECONDS or min(WEBHOOK_RETRY_SCHEDULE_SECONDS) < 1:
+    raise ImproperlyConfigured("WEBHOOK_RETRY_SCHEDULE_SECONDS must list at least one delay of 1 s or more.")
+WEBHOOK_RETRY_JITTER = env_int("WEBHOOK_RETRY_JITTER_PERCENT", default=25, minimum=0) / 100
+if WEBHOOK_RETRY_JITTER >= 1:
+    raise ImproperlyConfigured("WEBHOOK_RETRY_JITTER_PERCENT must be below 100.")
+WEBHOOK_SWEEP_EVERY_SECONDS = env_int("WEBHOOK_SWEEP_EVERY_SECONDS", default=30, minimum=1)
+WEBHOOK_DELIVERY_BATCH_SIZE = env_int("WEBHOOK_DELIVERY_BATCH_SIZE", default=200, minimum=1)
+# Each attempt waits at most this long to connect, and this long for each read of the answer.
+WEBHOOK_CONNECT_TIMEOUT_SECONDS = env_int("WEBHOOK_CONNECT_TIMEOUT_SECONDS", default=5, minimum=1)
+WEBHOOK_READ_TIMEOUT_SECONDS = env_int("WEBHOOK_READ_TIMEOUT_SECONDS", default=10, minimum=1)
+# Endpoints on private, loopback or link-local addresses are refused (a webhook must not reach
+# the internal network); allow them only for development and tests.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=False)
+# After a secret rotation the old secret signs too (both signatures sent) for this many hours.
+WEBHOOK_SECRET_OVERLAP_HOURS = env_int("WEBHOOK_SECRET_OVERLAP_HOURS", default=24, minimum=1)
+CELERY_BEAT_SCHEDULE["deliver-due-webhooks"] = {
+    "task": "editorial.webhooks.tasks.deliver_due_webhooks",
+    "schedule": datetime.timedelta(seconds=WEBHOOK_SWEEP_EVERY_SECONDS),
+    "options": {"expires": WEBHOOK_SWEEP_EVERY_SECONDS},
+}
+
 # --- Health checks -------------------------------------------------------------------------
 
 # /health/ready (docs/operations.md, "Health checks"). The checks whose failure answers 503 and

@@ -40,6 +40,7 @@ from articles.models import Article, ArticleStatus
 from editorial import services
 from editorial.exceptions import NoEligibleReviewers, WorkflowError
 from editorial.models import ReviewRound, RoundTrigger
+from editorial.webhooks.services import events as webhook_events
 from reviewers.models import Specialty
 from reviewers.services import get_system_user
 
@@ -199,7 +200,10 @@ def _expire_batch(*, now: datetime.datetime, limit: int, user: AbstractBaseUser)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(_postgresql_batch_sql(), params)
-            return [row[0] for row in cursor.fetchall()]
+            expired = [row[0] for row in cursor.fetchall()]
+            # The site's article.expired webhooks, in bulk, in the batch's transaction.
+            webhook_events.record_bulk_expiry(article_ids=expired)
+            return expired
         # A single-writer database (SQLite): no other worker can interleave with this transaction.
         ids = list(
             Article.objects.due_for_review(now)
@@ -217,6 +221,7 @@ def _expire_batch(*, now: datetime.datetime, limit: int, user: AbstractBaseUser)
             f"WHERE expired.{q(shape.article['id'])} IN ({placeholders})",
             params | {f"id{index}": pk for index, pk in enumerate(ids)},
         )
+        webhook_events.record_bulk_expiry(article_ids=ids)
         return ids
 
 

@@ -29,6 +29,7 @@ from editorial.models import (
     RoundOutcome,
     standing_approval_q,
 )
+from editorial.webhooks.services import events as webhook_events
 from reviewers.models import BoardMember, ConflictOfInterest
 from reviewers.roles import Role, has_role, is_editor, is_system_user
 
@@ -127,6 +128,8 @@ def run_transition(article: Article, name: str, actor: AbstractBaseUser, **kwarg
     if not has_transition_perm(method, actor):
         raise ActionNotPermitted(f"Your role does not allow an article to be {PAST_TENSE.get(name, name)}.")
     method(**kwargs)
+    # The site's webhooks for this change (approved, expired, retired...), in its transaction.
+    webhook_events.record_transition(article=article, transition=name)
 
 
 PAST_TENSE = {

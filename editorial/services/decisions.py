@@ -14,6 +14,7 @@ from django.utils import timezone
 from articles.models import Article, ArticleStatus
 from config.audit import audit
 from editorial import eligibility, notifications
+from editorial.dossier.snapshots import decision_snapshot
 from editorial.exceptions import (
     AssignmentClosed,
     NotEligible,
@@ -33,6 +34,7 @@ from editorial.services.common import (
     run_transition,
     save_status,
 )
+from editorial.webhooks.services import events as webhook_events
 from reviewers.services import get_system_user
 
 if TYPE_CHECKING:
@@ -49,6 +51,7 @@ DECISION_FIELDS = [
     "decided_risk_level",
     "decided_specialty",
     "decided_as_specialist",
+    "decision_snapshot",
 ]
 
 
@@ -165,7 +168,11 @@ def _decide(
         assignment.decided_risk_level = article.risk_level
         assignment.decided_specialty_id = article.specialty_id
         assignment.decided_as_specialist = assignment.reviewer_is_specialist
+        assignment.decision_snapshot = decision_snapshot(
+            assignment=assignment, round=round, member=member, facts=facts
+        )
         assignment.save(update_fields=DECISION_FIELDS)
+        webhook_events.record_decision(article=article, assignment=assignment)
         if cited_comments:
             # The review comments app builds on this one, so it is imported here, not at the top.
             from editorial.comments.services import cite_in_decision

@@ -24,6 +24,7 @@ from editorial.services.common import (
     save_status,
 )
 from editorial.services.rounds import submit
+from editorial.webhooks.services import events as webhook_events
 from reviewers.services import get_system_user
 
 if TYPE_CHECKING:
@@ -79,6 +80,7 @@ def open_re_review(
     if article.status != ArticleStatus.EXPIRED or article.current_version_id != article.published_version_id:
         return "left_to_editors"
     submit(actor=system, article=article, reason=reason)
+    webhook_events.record_re_review_opened(article=lock_article(article.pk))
     try:
         auto_assign(actor=system, article=article, reason=assign_reason)
     except NoEligibleReviewers as error:
