@@ -9,6 +9,7 @@ from typing import Literal
 
 from articles.content import ReferenceContent
 from articles.diff_html import diff_plain_text
+from articles.diff_sequences import similarity, words
 
 ReferenceChangeKind = Literal["added", "removed", "changed", "unchanged"]
 FIELDS = [f.name for f in fields(ReferenceContent)]
@@ -45,14 +46,15 @@ def describe(reference: ReferenceContent) -> str:
 
 
 # How an entry of the base is recognised in the version when it changed: by an identifier first,
-# then by its citation, then by its place in the list.
+# then by its citation, then by its place in the list if its citation is much the same.
 MATCHES: list[Callable[[ReferenceContent, int], object]] = [
     lambda reference, _: reference.doi and ("doi", reference.doi.lower()),
     lambda reference, _: reference.pmid and ("pmid", reference.pmid),
     lambda reference, _: reference.url and ("url", reference.url),
     lambda reference, _: ("citation", reference.citation),
-    lambda _, position: ("position", position),
 ]
+# An entry at the same place whose citation shares less than this is another reference.
+SAME_PLACE_SIMILARITY = 0.5
 
 
 def diff_references(
@@ -79,6 +81,11 @@ def diff_references(
     match(lambda reference, _: reference)  # the same entry, wherever it is now
     for key in MATCHES:
         match(key)
+    for position, reference in list(unmatched_new.items()):
+        old = unmatched_base.get(position)
+        if old and similarity(_terms(old.citation), _terms(reference.citation)) >= SAME_PLACE_SIMILARITY:
+            pairs[position] = position
+            del unmatched_base[position], unmatched_new[position]
 
     changes: list[tuple[float, ReferenceChange]] = []
     for position, reference in enumerate(version, start=1):
@@ -102,6 +109,10 @@ def diff_references(
         place = before + 0.5 + old_position / (2 * (len(base) + 1))
         changes.append((place, _whole("removed", reference, None, old_position)))
     return [change for _, change in sorted(changes, key=lambda item: item[0])]
+
+
+def _terms(citation: str) -> list[str]:
+    return [token.lower() for token in words(citation) if token[0].isalnum()]
 
 
 def _escaped(reference: ReferenceContent) -> str:

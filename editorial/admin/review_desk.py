@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from articles.diff import unified_diff
+from articles.diff import diff_versions
 from articles.rendering import render_markdown
 from config.admin import ReadOnlyHistoryAdmin
 from config.errors import ApplicationError
@@ -35,10 +35,34 @@ from reviewers.roles import board_member_of, is_editor_in_chief
 DECLINE = "decline"
 
 
-def _diff_kind(line: str) -> str:
-    if line.startswith(("---", "+++", "@@")):
-        return "header"
-    return {"+": "add", "-": "del"}.get(line[:1], "context")
+DIFF_VIEWS = ("inline", "side-by-side")
+
+
+def _diff_context(request: HttpRequest, round: Any) -> dict[str, Any]:
+    """What changed in the round's version, against the base recorded when the round opened (so
+    the same for every viewer, open or closed, whatever was published since); ``?diff=`` chooses
+    the inline or the side-by-side view."""
+    base, version = round.base_version, round.version
+    if base is None:
+        return {"diff_note": "This is the article's first review: there is no approved version to compare."}
+    if base.pk == version.pk:
+        return {
+            "diff_note": f"A re-review: version {version.number} is the approved text, unchanged since "
+            "it was approved."
+        }
+    diff = diff_versions(base, version)
+    view = request.GET.get("diff")
+    # Sanitised by nh3 in articles.diff_html; the references' lines are built from escaped text.
+    return {
+        "diff_note": f"What changed from version {base.number}, the approved version when this review "
+        f"opened, to version {version.number}.",
+        "version_diff": diff,
+        "diff_view": view if view in DIFF_VIEWS else "inline",
+        "diff_html": mark_safe(diff.html),  # noqa: S308
+        "diff_base_html": mark_safe(diff.base_html),  # noqa: S308
+        "diff_version_html": mark_safe(diff.version_html),  # noqa: S308
+        "diff_references": [(change, mark_safe(change.html)) for change in diff.references],  # noqa: S308
+    }
 
 
 def _refusal(error: Exception) -> str:
@@ -276,17 +300,6 @@ class ReviewAssignmentAdmin(ReadOnlyHistoryAdmin):
         round = assignment.round
         article = round.article
         version = round.version
-        published = article.published_version
-        if published is None:
-            diff_note, diff = (
-                "This is the article's first review: there is no approved version to compare.",
-                "",
-            )
-        elif published.pk == version.pk:
-            diff_note, diff = "A re-review: this is the approved text, unchanged.", ""
-        else:
-            diff_note = f"Changes since version {published.number}, the last approved version."
-            diff = unified_diff(published, version)
         return {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -296,8 +309,7 @@ class ReviewAssignmentAdmin(ReadOnlyHistoryAdmin):
             "version": version,
             "body_html": mark_safe(render_markdown(version.body)),  # noqa: S308 - sanitised by nh3
             "references": version.references.all(),
-            "diff_lines": [(_diff_kind(line), line) for line in diff.split("\n")] if diff else [],
-            "diff_note": diff_note,
+            **_diff_context(request, round),
             "other_assignments": round.assignments.exclude(pk=assignment.pk).select_related("reviewer"),
             "history_url": reverse("admin:editorial_reviewassignment_history", args=[assignment.pk]),
         }

@@ -210,3 +210,22 @@ def test_a_version_compared_with_nothing_is_all_added(editor):
         '<p class="diff-inserted"><ins>An answer.</ins></p>'
     )
     assert [c.change for c in result.references] == ["added"]
+
+
+def test_another_reference_in_the_same_place_is_one_removed_and_one_added():
+    changes = diff_references([ref("A guideline.", year=2024)], [ref("CLEOPATRA trial.", year=2012)])
+
+    assert [(c.change, c.position, c.base_position) for c in changes] == [
+        ("removed", None, 1),
+        ("added", 1, None),
+    ]
+
+
+def test_a_reference_corrected_in_place_is_changed():
+    changes = diff_references(
+        [ref("ESMO metastatic breast cancer guideline.")],
+        [ref("ESMO metastatic breast cancer guideline, 2024.")],
+    )
+
+    assert [(c.change, c.position, c.base_position) for c in changes] == [("changed", 1, 1)]
+    assert changes[0].html == "ESMO metastatic breast cancer guideline<ins>, 2024</ins>."

@@ -139,9 +139,17 @@ def test_the_review_page_shows_the_text_references_and_the_diff_to_the_approved_
 
     assert "<strong>at least</strong>" in content
     assert "CLEOPATRA. (N Engl J Med, 2012)" in content
-    assert "Changes since version 1, the last approved version." in content
-    assert '<span class="del">-Give six cycles.</span>' in content
-    assert '<span class="add">+Give **at least** six cycles.</span>' in content
+    assert (
+        "What changed from version 1, the approved version when this review opened, to version 2." in content
+    )
+    assert (
+        '<p class="diff-changed">Give <strong><ins>at least</ins></strong><ins> </ins>six cycles.</p>'
+        in content
+    )
+    assert (
+        '<li class="reference-added"><span class="reference-change">Added</span> <ins>CLEOPATRA.' in content
+    )
+    assert "@@" not in content
     assert 'id="decision-form"' in content
 
 
