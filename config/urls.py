@@ -37,5 +37,8 @@ urlpatterns = [
     path("", include("editorial.observability.urls")),
 ]
 
-handler404 = "config.api.errors.not_found"
+# 404 and 403 in the admin are pages in its layout saying what the member can do instead; elsewhere
+# the API's JSON error or Django's plain page (editorial/admin/refusals.py).
+handler403 = "editorial.admin.refusals.forbidden"
+handler404 = "editorial.admin.refusals.not_found"
 handler500 = "config.api.errors.server_error"
