@@ -28,6 +28,7 @@ from articles.rendering import render_markdown
 from config.admin import ReadOnlyHistoryAdmin
 from config.errors import ApplicationError
 from editorial import selectors, services
+from editorial.admin.review_history import describe_review_record
 from editorial.models import OPEN_ASSIGNMENT_STATES, Decision, ReviewAssignment
 from reviewers.models import BoardMember
 from reviewers.roles import board_member_of, is_editor_in_chief
@@ -166,6 +167,9 @@ class ReviewAssignmentAdmin(ReadOnlyHistoryAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: ReviewAssignment | None = None) -> bool:
         return False
+
+    def history_event(self, record: Any, previous: Any | None) -> str | None:
+        return describe_review_record(record, previous)
 
     def _may_use(self, request: HttpRequest, obj: ReviewAssignment | None = None) -> bool:
         if is_editor_in_chief(request.user):
