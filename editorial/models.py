@@ -170,6 +170,17 @@ class ReviewAssignment(models.Model):
     decided_as_specialist = models.BooleanField(
         null=True, blank=True, help_text="Whether the reviewer held that specialty when deciding."
     )
+    # Everything else the decision was made under, for the review dossier (editorial/dossier/):
+    # written by the decision, or filled afterwards from history with what could not be known
+    # marked as not recorded. Empty until decided.
+    decision_snapshot = models.JSONField(
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text="What the decision was made under: the reviewer's credentials, specialties and "
+        "declared conflicts of interest, the article's classification, the quorum rule and the "
+        "content hash (editorial.dossier.snapshots).",
+    )
     closed_at = models.DateTimeField(
         null=True, blank=True, help_text="When it was declined, completed or cancelled."
     )

@@ -14,6 +14,7 @@ from django.utils import timezone
 from articles.models import Article, ArticleStatus
 from config.audit import audit
 from editorial import eligibility, notifications
+from editorial.dossier.snapshots import decision_snapshot
 from editorial.exceptions import (
     AssignmentClosed,
     NotEligible,
@@ -50,6 +51,7 @@ DECISION_FIELDS = [
     "decided_risk_level",
     "decided_specialty",
     "decided_as_specialist",
+    "decision_snapshot",
 ]
 
 
@@ -166,6 +168,9 @@ def _decide(
         assignment.decided_risk_level = article.risk_level
         assignment.decided_specialty_id = article.specialty_id
         assignment.decided_as_specialist = assignment.reviewer_is_specialist
+        assignment.decision_snapshot = decision_snapshot(
+            assignment=assignment, round=round, member=member, facts=facts
+        )
         assignment.save(update_fields=DECISION_FIELDS)
         webhook_events.record_decision(article=article, assignment=assignment)
         if cited_comments:
