@@ -63,7 +63,7 @@ class ValueDisplay:
 
     def __call__(self, record: Any, model_field: models.Field) -> str:
         value = getattr(record, model_field.attname)
-        if value is None or value == "":
+        if value is None or value == "" or value == {} or value == []:
             return self.empty
         if model_field.is_relation:
             key = (model_field.related_model, value)
@@ -76,6 +76,10 @@ class ValueDisplay:
             return self._related[key]
         if isinstance(value, datetime.datetime):
             return local_time(value)
+        if isinstance(model_field, models.JSONField):
+            # A structure (a decision's snapshot) does not read as one line: the record's own
+            # page shows it whole.
+            return "recorded (shown on this entry's page)"
         return str(display_for_field(value, model_field, self.empty))
 
 

@@ -7,11 +7,14 @@ was always empty, because simple-history compared only the fields a form could e
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 
 import pytest
+from django.db import models
 from django.test import Client
 from django.urls import reverse
 
+from config.history_pages import ValueDisplay
 from editorial import services
 from tests.editorial.conftest import approve, assign, submit
 from tests.factories import ArticleFactory, BoardMemberFactory
@@ -102,3 +105,17 @@ def test_the_history_page_costs_the_same_queries_for_many_changes(
     assert response.status_code == 200
     assert approval.history.count() >= 40
     assert len(many.captured_queries) <= len(few.captured_queries)
+
+
+def test_a_structured_value_is_said_to_be_recorded_not_dumped_in_the_list():
+    """A JSON field (a decision's snapshot) would fill the list with a dictionary: the list says it
+    was recorded; the entry's own page shows it."""
+    record = SimpleNamespace(snapshot={"credentials": "MD", "specialties": ["Cardiology"]}, nothing={})
+    snapshot, nothing = models.JSONField(name="snapshot"), models.JSONField(name="nothing")
+    snapshot.set_attributes_from_name("snapshot")
+    nothing.set_attributes_from_name("nothing")
+
+    show = ValueDisplay("-")
+
+    assert show(record, snapshot) == "recorded (shown on this entry's page)"
+    assert show(record, nothing) == "-"
