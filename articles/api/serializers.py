@@ -183,9 +183,3 @@ class ArticleUpdateSerializer(StrictSerializer):
         if "specialty" in attrs:
             return {**attrs, "specialty": specialty_or_404(attrs["specialty"])}
         return attrs
-
-
-class DiffSerializer(serializers.Serializer):
-    version = serializers.IntegerField()
-    against = serializers.IntegerField()
-    diff = serializers.CharField(help_text="A unified diff of title, text and references.")

@@ -11,9 +11,4 @@ urlpatterns = [
         views.VersionDetailView.as_view(),
         name="version-detail",
     ),
-    path(
-        "articles/<slug:slug>/versions/<number:number>/diff/",
-        views.VersionDiffView.as_view(),
-        name="version-diff",
-    ),
 ]

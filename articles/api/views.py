@@ -10,7 +10,6 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -21,15 +20,12 @@ from articles.api.serializers import (
     ArticleDetailSerializer,
     ArticleSerializer,
     ArticleUpdateSerializer,
-    DiffSerializer,
     VersionDetailSerializer,
     VersionSerializer,
 )
-from articles.diff import unified_diff
 from articles.models import Article, ArticleVersion
 from config.api.conditional import IF_MATCH_REQUIRED, if_match, not_modified, required_if_match
 from config.api.errors import PRECONDITION_FAILED, PRECONDITION_REQUIRED, error_response
-from config.api.query import query_integer
 from config.idempotency.decorators import idempotent
 
 # The largest version number the URL converter matches (nine digits).
@@ -168,41 +164,3 @@ def _version_or_404(article: Article, number: int) -> ArticleVersion:
         return selectors.version_detail(article, number)
     except ArticleVersion.DoesNotExist:
         raise Http404(f"“{article.slug}” has no version {number}.") from None
-
-
-@extend_schema(
-    tags=["versions"],
-    parameters=[
-        OpenApiParameter(
-            "against",
-            {"type": "integer", "minimum": 1, "maximum": MAX_VERSION_NUMBER},
-            required=False,
-            description="The version to compare with (default: the published version).",
-        )
-    ],
-    responses={200: DiffSerializer},
-)
-class VersionDiffView(generics.GenericAPIView):
-    """A unified diff of a version against another (by default, the published version)."""
-
-    serializer_class = DiffSerializer
-
-    def get(self, request: Request, slug: str, number: int) -> Response:
-        article = article_or_404(slug)
-        version = _version_or_404(article, number)
-        against = query_integer(request, "against", 1, MAX_VERSION_NUMBER)
-        if against is None:
-            if article.published_version_id is None:
-                raise ValidationError(
-                    {
-                        "against": [
-                            "This article has no published version yet; choose a version with ?against=N."
-                        ]
-                    }
-                )
-            base = _version_or_404(article, article.published_version.number)
-        else:
-            base = _version_or_404(article, against)
-        return Response(
-            {"version": version.number, "against": base.number, "diff": unified_diff(base, version)}
-        )

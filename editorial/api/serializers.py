@@ -78,6 +78,13 @@ class AssignmentListSerializer(AssignmentSerializer):
 
 class RoundSerializer(serializers.ModelSerializer):
     version = serializers.IntegerField(source="version_number", read_only=True)
+    base_version = serializers.IntegerField(
+        source="base_version_number",
+        read_only=True,
+        allow_null=True,
+        help_text="The version the reviewers compare against, recorded when the round opened: the "
+        "published version then (the version itself for a re-review), or null.",
+    )
     opened_by = serializers.CharField(source="opened_by.username", read_only=True)
     trigger = serializers.ChoiceField(choices=RoundTrigger.choices, read_only=True)
     outcome = OptionalChoiceField(choices=RoundOutcome.choices, help_text="null while the round is open.")
@@ -88,6 +95,7 @@ class RoundSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "version",
+            "base_version",
             "trigger",
             "required_approvals",
             "opened_by",

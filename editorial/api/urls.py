@@ -1,13 +1,15 @@
 from django.urls import path
 
 import config.api.converters  # noqa: F401  (registers the "id" converter)
-from editorial.api import views
+from editorial.api import diffs, views
 
 transition = views.ArticleTransitionView.as_view
 ARTICLE = "articles/<slug:slug>/"
 
 urlpatterns = [
     path(ARTICLE + "versions/", views.VersionListCreateView.as_view(), name="version-list"),
+    # What changed in a version (its default base is the workflow's, so it is served from here).
+    path(ARTICLE + "versions/<number:number>/diff/", diffs.VersionDiffView.as_view(), name="version-diff"),
     path(ARTICLE + "submit/", transition(transition="submit"), name="article-submit"),
     path(ARTICLE + "withdraw/", transition(transition="withdraw"), name="article-withdraw"),
     path(ARTICLE + "retire/", transition(transition="retire"), name="article-retire"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from django.db.models import F
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
@@ -121,7 +122,9 @@ class ArticleRoundsView(generics.ListAPIView):
     filter_backends: list[Any] = []
 
     def get_queryset(self) -> Any:
-        return selectors.round_list(article_or_404(self.kwargs["slug"]))
+        return selectors.round_list(article_or_404(self.kwargs["slug"])).annotate(
+            base_version_number=F("base_version__number")
+        )
 
 
 def _fresh_assignment(pk: int) -> ReviewAssignment:

@@ -31,6 +31,12 @@ from reviewers.models import BoardMember
 class RoundSummarySerializer(serializers.ModelSerializer):
     article = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     version = serializers.IntegerField(source="version.number", read_only=True)
+    base_version = serializers.IntegerField(
+        source="base_version.number",
+        read_only=True,
+        allow_null=True,
+        help_text="The version the reviewers compare against, recorded when the round opened.",
+    )
     staffing = serializers.ChoiceField(choices=StaffingState.choices, read_only=True)
     covered = serializers.IntegerField(read_only=True)
     missing = serializers.IntegerField(read_only=True)
@@ -42,6 +48,7 @@ class RoundSummarySerializer(serializers.ModelSerializer):
             "id",
             "article",
             "version",
+            "base_version",
             "opened_at",
             "required_approvals",
             "covered",
@@ -123,8 +130,8 @@ class RoundFilter(django_filters.FilterSet):
 def open_rounds() -> Any:
     return (
         rounds_with_staffing(ReviewRound.objects.open())
-        .select_related("article", "version")
-        .defer("version__body")
+        .select_related("article", "version", "base_version")
+        .defer("version__body", "base_version__body")
     )
 
 

@@ -45,6 +45,7 @@ def test_editors_list_the_rounds_short_of_reviewers(world, stuck, oncology):
         "id": stuck.pk,
         "article": "phesgo",
         "version": 1,
+        "base_version": None,
         "opened_at": item["opened_at"],
         "required_approvals": 2,
         "covered": 0,
