@@ -34,8 +34,10 @@ def test_a_board_member_approves_the_phesgo_revision_in_the_browser(page, live_s
 
         page.click("text=How many cycles of Phesgo")
         page.wait_for_selector("#review-diff")
-        diff = page.inner_text("#review-diff")
-        assert "+- HER2-targeted drugs can weaken the heart." in diff
+        # The added cardiac advice, marked as an insertion in the rendered text.
+        assert page.locator(
+            "#review-diff .review-diff-inline ins", has_text="HER2-targeted drugs can weaken the heart."
+        ).is_visible()
         assert "at least six cycles" in page.inner_text("#review-text")
         assert page.locator("#review-text script").count() == 0
         page.screenshot(path=str(screenshots / "review-page.png"), full_page=True)
