@@ -368,6 +368,8 @@ SPECTACULAR_SETTINGS = {
         "StaffingStateEnum": "editorial.staffing.selectors.StaffingState",
         "OverrideRequestStateEnum": "editorial.staffing.models.OverrideRequestState",
         "CommentStateEnum": "editorial.comments.models.CommentState",
+        "WebhookEventTypeEnum": "editorial.webhooks.models.EventType",
+        "WebhookDeliveryStatusEnum": "editorial.webhooks.models.DeliveryStatus",
     },
 }
 

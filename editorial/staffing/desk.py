@@ -31,6 +31,7 @@ from config.errors import ApplicationError
 from editorial import services
 from editorial.models import ReviewAssignment
 from editorial.staffing import desk_selectors, overrides
+from editorial.webhooks import selectors as webhook_selectors
 from reviewers.models import BoardMember
 from reviewers.roles import is_editor_in_chief
 
@@ -246,6 +247,7 @@ class Desk:
             reviewers=list(desk_selectors.reviewer_loads(now)),
             due_articles=list(desk_selectors.articles_due_for_review(now)),
             due_within_days=desk_selectors.DUE_WITHIN_DAYS,
+            failing_webhooks=webhook_selectors.failing(),
             long_open_days=desk_selectors.LONG_OPEN_DAYS,
             form=form,
             selected=set(form.data.getlist("assignments")) if form.is_bound else set(),

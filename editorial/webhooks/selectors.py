@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from editorial.webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
@@ -33,8 +34,13 @@ def endpoints() -> QuerySet[WebhookEndpoint]:
 
 
 def endpoint_deliveries(endpoint: WebhookEndpoint) -> QuerySet[WebhookDelivery]:
-    """The endpoint's deliveries, the newest event first, with their event."""
-    return endpoint.deliveries.select_related("event", "endpoint").order_by("-event_id")
+    """The endpoint's deliveries, the newest event first, with their event and their attempts
+    (``log``, the latest first): two queries a page."""
+    return (
+        endpoint.deliveries.select_related("event", "endpoint")
+        .prefetch_related(Prefetch("log", queryset=WebhookAttempt.objects.order_by("-pk")))
+        .order_by("-event_id", "-pk")
+    )
 
 
 def endpoint_log(endpoint: WebhookEndpoint) -> QuerySet[WebhookAttempt]:
@@ -42,9 +48,19 @@ def endpoint_log(endpoint: WebhookEndpoint) -> QuerySet[WebhookAttempt]:
     return endpoint.log.select_related("delivery__event").order_by("-pk")
 
 
-def failing_endpoints_count() -> int:
-    """Endpoints with at least one delivery given up on (one query)."""
-    return WebhookEndpoint.objects.filter(_failed()).distinct().count()
+@dataclass(frozen=True)
+class Failing:
+    endpoints: int
+    deliveries: int
+
+
+def failing() -> Failing:
+    """Deliveries given up on after a day of retries, and the endpoints they were for (one
+    query), for the chiefs' desk."""
+    counts = WebhookDelivery.objects.filter(status=DeliveryStatus.FAILED).aggregate(
+        deliveries=Count("pk"), endpoints=Count("endpoint", distinct=True)
+    )
+    return Failing(endpoints=counts["endpoints"], deliveries=counts["deliveries"])
 
 
 def _failed() -> Q:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -26,6 +27,7 @@ class Receiver:
     secrets: list[str] = field(default_factory=list)
     fail_first: int = 0
     status_after_failures: int = 200
+    delay_seconds: float = 0
     requests: list[dict] = field(default_factory=list)
     accepted: list[dict] = field(default_factory=list)
     tries: Counter = field(default_factory=Counter)
@@ -48,6 +50,8 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:  # noqa: N802 - http.server's name
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            if receiver.delay_seconds:
+                time.sleep(receiver.delay_seconds)
             headers = {key.lower(): value for key, value in self.headers.items()}
             parsed = receiver.verify(body, headers)
             with receiver.lock:
