@@ -28,6 +28,17 @@ def assert_fits(phone, url: str, *, status: int = 200) -> None:
     assert width <= PHONE_WIDTH, f"{url} is {width} px wide"
 
 
+def focused_id(phone) -> str:
+    """The id of the element with the focus, once the page has settled (autofocus runs on load).
+    Polled with evaluate: wait_for_function evaluates a string, which the CSP forbids."""
+    for _ in range(20):
+        found = phone.evaluate("() => document.activeElement ? document.activeElement.id : ''")
+        if found:
+            return found
+        phone.wait_for_timeout(100)
+    return ""
+
+
 def sign_in_on_phone(phone, base: str, username: str) -> None:
     """Sign in as conftest.sign_in does, checking that the two sign-in pages fit the phone."""
     assert_fits(phone, f"{base}/admin/login/?next=/admin/")
@@ -114,7 +125,7 @@ def test_every_desk_page_fits_a_phone_for_a_board_member_and_the_chief(
         phone.check("input[name=decision][value=request_changes]")
         phone.click("input[name=_decide]")
         phone.wait_for_selector("#form-error-banner")
-        phone.wait_for_function("document.activeElement && document.activeElement.id === 'id_comment'")
+        assert focused_id(phone) == "id_comment"
         banner = phone.locator("#form-error-banner").bounding_box()
         comment = phone.locator("#id_comment").bounding_box()
         height = phone.viewport_size["height"]
@@ -140,6 +151,18 @@ def test_every_desk_page_fits_a_phone_for_a_board_member_and_the_chief(
         assert_fits(phone, f"{base}/admin/desk/reviews/{review_of('dr_oncology1', open_=True).pk}/")
         overdue_review = ReviewAssignment.objects.get(round__article__slug="immunotherapy-colitis-management")
         assert_fits(phone, f"{base}/admin/desk/reviews/{overdue_review.pk}/")
+        # A refused reassignment (an override without its reason): the desk's message stays at
+        # the top, and the cursor is in the field to fix.
+        phone.check("#id_reassign-override")
+        phone.check("#other-members input[type=radio]")
+        phone.fill("#id_reassign-reason", "Away at the ESMO congress.")
+        phone.click("input[name=_reassign]")
+        phone.wait_for_selector(".messagelist .error")
+        assert focused_id(phone) == "id_reassign-override_reason"
+        message = phone.locator(".messagelist").bounding_box()
+        assert message is not None and 0 <= message["y"] < 50, message
+        assert "Say why a member of another specialty may review it." in phone.inner_text(".messagelist")
+        assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH
         assert_fits(phone, f"{base}/admin/desk/rounds/{stuck.pk}/")
         assert_fits(phone, f"{base}/admin/desk/override-requests/{request.pk}/")
         assert_fits(phone, f"{reviews}/")
