@@ -10,15 +10,14 @@ from django.conf import settings
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics
-from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from config.api.conditional import not_modified
-from config.api.query import single_value
+from config.api.formats import StrictFormatMixin
 from editorial.public import selectors
 from editorial.public.jsonld import medical_web_page
 from editorial.public.serializers import (
@@ -81,7 +80,7 @@ class PublicArticleListView(generics.ListAPIView):
         ),
     ],
 )
-class PublicArticleDetailView(generics.GenericAPIView):
+class PublicArticleDetailView(StrictFormatMixin, generics.GenericAPIView):
     """What the site shows for one article: the text, its badge, the review line ("Reviewed and
     approved on ..." or, for an approval that no longer stands, "Last reviewed on ...; review
     overdue"), the next review date, the reviewers with their credentials, the caution line while
@@ -92,21 +91,6 @@ class PublicArticleDetailView(generics.GenericAPIView):
     permission_classes = [AllowAny]
     serializer_class = PublicArticleSerializer
     renderer_classes = [*api_settings.DEFAULT_RENDERER_CLASSES, JSONLDRenderer]
-
-    def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
-        # An unknown ?format= is a 400 naming what there is (DRF would answer 404).
-        formats = [renderer.format for renderer in self.get_renderers()]
-        requested = single_value(request, api_settings.URL_FORMAT_OVERRIDE)
-        if not force and requested is not None and requested not in formats:
-            raise ValidationError({"format": [f"Give one of: {', '.join(formats)}."]})
-        return super().perform_content_negotiation(request, force)
-
-    def handle_exception(self, exc: Exception) -> Response:
-        # Errors keep the API's one JSON error shape, whatever format was asked for.
-        response = super().handle_exception(exc)
-        renderer: BaseRenderer = JSONRenderer()
-        self.request.accepted_renderer, self.request.accepted_media_type = renderer, renderer.media_type
-        return response
 
     def get(self, request: Request, slug: str) -> Response:
         page = selectors.public_page(slug)
