@@ -104,6 +104,8 @@ def test_every_desk_page_fits_a_phone_for_a_board_member_and_the_chief(
         assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH
         phone.screenshot(path=str(screenshots / "review-page-phone.png"))
 
+        # Side by side is for wide screens: asked for on a phone, the page still fits.
+        assert_fits(phone, f"{reviews}/{open_review.pk}/change/?diff=side-by-side")
         assert_fits(phone, f"{reviews}/{closed_review.pk}/change/")
         assert_fits(phone, f"{reviews}/{open_review.pk}/history/")
         assert_fits(phone, f"{reviews}/{closed_review.pk}/history/")
