@@ -114,7 +114,10 @@ def who(record: Any) -> str:
 
 
 def column_label(name: str, model: type[models.Model], model_admin: Any) -> str:
-    return capfirst(str(label_for_field(name, model, model_admin)))
+    try:
+        return capfirst(str(label_for_field(name, model, model_admin)))
+    except AttributeError:  # an attribute of the historical record only
+        return capfirst(name.replace("_", " "))
 
 
 def history_entries(

@@ -41,8 +41,10 @@ class Link:
 
 
 def _shown_in_admin(request: HttpRequest) -> bool:
-    site = admin.site
-    return request.path.startswith(reverse("admin:index")) and site.has_permission(request)
+    # A refusal raised before the authentication middleware ran has no user: the plain page.
+    if not hasattr(request, "user") or not request.path.startswith(reverse("admin:index")):
+        return False
+    return admin.site.has_permission(request)
 
 
 def _about_a_review(request: HttpRequest) -> bool:

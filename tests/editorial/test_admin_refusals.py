@@ -13,6 +13,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from editorial.admin.refusals import forbidden, not_found
 from editorial.models import AssignmentState
 from tests.editorial.conftest import assign, refreshed, submit
 from tests.factories import ArticleFactory, BoardMemberFactory, ChiefFactory, EditorFactory
@@ -208,3 +209,10 @@ def test_people_outside_the_admin_get_the_plain_answers_as_before(reviews):
     elsewhere = signed_in(reviews["me"].user).get("/no-such-page/")
     assert elsewhere.status_code == 404
     assert not in_admin_layout(elsewhere.content.decode())
+
+
+def test_a_refusal_before_anyone_is_signed_in_is_the_plain_page(rf):
+    request = rf.get("/admin/auth/user/")  # no session, no user: as before the middleware ran
+
+    assert forbidden(request).status_code == 403
+    assert not in_admin_layout(not_found(request).content.decode())
