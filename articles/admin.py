@@ -5,11 +5,13 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
+from django.urls import reverse
 
 from articles.models import Article, ArticleVersion, Reference
 from articles.selectors import article_list
 from articles.services import ARTICLE_METADATA_FIELDS, update_article
 from config.admin import AuditedModelAdmin
+from reviewers.roles import is_editor
 
 
 @admin.register(Article)
@@ -63,6 +65,20 @@ class ArticleAdmin(AuditedModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         # An article is created with its first version, through the editors' API.
         return False
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None
+    ) -> Any:
+        # The review dossier is editorial's (its page joins the admin's URLs by name); it is for
+        # editors and editors-in-chief.
+        link = (
+            reverse("admin:articles_article_dossier", args=[object_id])
+            if is_editor(request.user) and object_id.isdigit()
+            else None
+        )
+        return super().change_view(
+            request, object_id, form_url, {"review_dossier_url": link, **(extra_context or {})}
+        )
 
     def save_model(self, request: HttpRequest, obj: Article, form: forms.ModelForm, change: bool) -> None:
         update_article(
