@@ -38,6 +38,10 @@ from editorial.webhooks.services import transport
 
 logger = logging.getLogger(__name__)
 
+# Deliveries claimed per transaction: small, so that several workers share a backlog and a claim
+# that dies with its worker leaves little waiting for the lease to end.
+CLAIM_BATCH = 20
+
 
 def body(event: WebhookEvent) -> str:
     """The request body: the Standard Webhooks envelope, the same bytes on every attempt."""
@@ -189,7 +193,9 @@ def deliver_due(
     limit = limit or settings.WEBHOOK_DELIVERY_BATCH_SIZE
     attempted = delivered = retrying = failed = 0
     while attempted < limit:
-        claimed = _claim(event_ids=event_ids, limit=min(20, limit - attempted), now=now or timezone.now())
+        claimed = _claim(
+            event_ids=event_ids, limit=min(CLAIM_BATCH, limit - attempted), now=now or timezone.now()
+        )
         if not claimed:
             break
         for delivery in claimed:
