@@ -38,6 +38,9 @@ BLOCKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "hr", "li", "td", "th"
 BLOCK_LEVEL = CONTAINERS | BLOCKS
 # Blocks that share less than this are shown as one removed and one added, not as one changed.
 PAIRING_THRESHOLD = 0.4
+# How many added blocks are searched for one that resembles a removed one: a bound on the work a
+# rewritten article costs (each look is a word diff).
+LOOKAHEAD = 8
 
 DIFF_TAGS = ALLOWED_TAGS | {"ins", "del"}
 DIFF_ATTRIBUTES = {
@@ -284,7 +287,7 @@ def _pair(old: list[Block], new: list[Block]) -> Iterator[Change]:
         if _pairable(old[i], new[j]):
             yield Change("changed", old[i], new[j])
             i, j = i + 1, j + 1
-        elif any(_pairable(old[i], later) for later in new[j + 1 :]):
+        elif any(_pairable(old[i], later) for later in new[j + 1 : j + 1 + LOOKAHEAD]):
             yield Change("inserted", None, new[j])
             j += 1
         else:
