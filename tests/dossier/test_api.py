@@ -249,3 +249,11 @@ def test_the_queries_do_not_grow_with_versions_and_rounds(
     with django_assert_max_num_queries(counts[0]):
         client.get(DOSSIER.format(many.slug), query)
     assert counts[0] <= 12
+
+
+def test_options_describes_the_endpoint_in_json_whatever_the_format(story, editor):
+    """Seen (schemathesis): OPTIONS with ?format=csv was a 500, the CSV renderer given the description."""
+    response = client_for(editor).options(DOSSIER.format(story.slug) + "?format=csv")
+
+    assert (response.status_code, response["Content-Type"]) == (200, "application/json")
+    assert response.json()["name"] == "Article Dossier"
