@@ -162,3 +162,26 @@ def test_the_staffing_api_shows_an_open_round_s_base(api, world, revised):
 
     assert [(r["version"], r["base_version"]) for r in listed] == [(4, 3)]
     assert detail["base_version"] == 3
+
+
+def test_the_staffing_list_reads_the_bases_in_the_same_queries_for_many_rounds(api, world):
+    def open_revision(slug):
+        article = ArticleFactory(slug=slug, specialty=world.article.specialty, actor=world.editor)
+        (assignment,) = in_review(article, world.members[0])
+        approve(assignment)
+        new_version(article)
+        services.submit(actor=world.editor, article=article, reason="Ready")
+
+    def listed():
+        with CaptureQueriesContext(connection) as queries:
+            response = api.get("/api/v1/rounds/?page_size=50")
+        return len(queries), [row["base_version"] for row in response.json()["results"]]
+
+    open_revision("first")
+    few, one = listed()
+    for index in range(4):
+        open_revision(f"more-{index}")
+    many, five = listed()
+
+    assert (one, five) == ([1], [1] * 5)
+    assert many == few
