@@ -9,7 +9,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from config.api.fields import WHITESPACE, Text
+from config.api.fields import Text
 from config.api.serializers import StrictSerializer
 from editorial.webhooks.models import (
     DeliveryStatus,
@@ -21,11 +21,14 @@ from editorial.webhooks.models import (
 
 _LABEL = r"[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,29}[a-zA-Z0-9])?"
 _PORT = r"(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3})"
+# A URI's characters (RFC 3986: unreserved, reserved, percent-escapes), so that what is stored is
+# a URI as the schema's answers say; an address with other characters is sent percent-encoded.
+_URI_CHARACTER = r"(?:[A-Za-z0-9._~:/?@!$&'()*+,;=-]|%[0-9A-Fa-f]{2})"
 # http(s), a host name (or an IPv4 address, where WEBHOOK_ALLOW_PRIVATE_ADDRESSES lets a private
-# one through), an optional port from 1 to 65535, then a path and query without whitespace.
+# one through), an optional port from 1 to 65535, then a path and query (no fragment).
 WEBHOOK_URL = (
     rf"^https?://(?:(?:{_LABEL}\.){{1,7}}[a-zA-Z]{{2,24}}|[0-9]{{1,3}}(?:\.[0-9]{{1,3}}){{3}})"
-    rf"(?::{_PORT})?(?:[/?][^\x00{WHITESPACE}#]*)?$"
+    rf"(?::{_PORT})?(?:[/?]{_URI_CHARACTER}*)?$"
 )
 URL_HELP = (
     "Where the events are POSTed: http:// or https:// (https in production), no user name or "

@@ -106,6 +106,8 @@ def test_the_secret_is_in_the_creation_answer_and_never_again(chief):
         ({**VALID, "url": "http://10.0.0.7/hooks"}, "url"),
         ({**VALID, "url": "http://127.0.0.1:8000/hooks"}, "url"),
         ({**VALID, "is_active": "yes"}, "is_active"),
+        ({**VALID, "url": "https://site.example/café"}, "url"),
+        ({**VALID, "url": "https://site.example/hooks#fragment"}, "url"),
         ({"event_types": ["article.approved"]}, "url"),
     ],
 )
