@@ -17,6 +17,7 @@ api_v1 = [
     path("", include("editorial.public.urls")),
     path("", include("editorial.staffing.urls")),
     path("", include("editorial.dossier.urls")),
+    path("", include("editorial.comments.urls")),
     path("", include("editorial.webhooks.urls")),
 ]
 

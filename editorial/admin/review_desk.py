@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 
 from articles.diff import diff_versions
 from articles.rendering import render_markdown
@@ -76,6 +77,20 @@ def _refusal(error: Exception) -> str:
     return str(error)
 
 
+# The review comments app builds on this one: its hooks on the review page are imported when
+# called, not at the top (editorial/comments/admin.py).
+def _citable_comments(assignment: ReviewAssignment) -> Any:
+    from editorial.comments.selectors import citable_comments
+
+    return citable_comments(assignment)
+
+
+def _review_comments_context(request: HttpRequest, assignment: ReviewAssignment) -> dict[str, Any]:
+    from editorial.comments.admin import review_comments_context
+
+    return review_comments_context(request, assignment)
+
+
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(
         choices=[*Decision.choices, (DECLINE, "Decline this review")],
@@ -85,8 +100,23 @@ class DecisionForm(forms.Form):
         required=False,
         max_length=10_000,
         widget=forms.Textarea(attrs={"rows": 5, "cols": 80}),
-        help_text="Required unless you approve: the editors act on it, and it is kept in the audit trail.",
+        help_text="Required unless you approve or cite your comments: the editors act on it, and it is "
+        "kept in the audit trail.",
     )
+    cited_comments = forms.TypedMultipleChoiceField(
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Cite your comments on the text",
+        help_text="Citing a comment counts as saying what must change; the editors see its passage and text.",
+    )
+
+    def __init__(self, *args: Any, citable: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["cited_comments"].choices = [
+            (comment.pk, f"“{Truncator(comment.exact).chars(80)}”: {Truncator(comment.body).chars(120)}")
+            for comment in citable
+        ]
 
     def add_service_errors(self, error: ValidationError) -> None:
         """Show the workflow service's field errors on this form: its ``comment`` and, for a
@@ -177,6 +207,12 @@ class ReviewAssignmentAdmin(ReadOnlyHistoryAdmin):
         member = board_member_of(request.user)
         return member is not None and (obj is None or obj.reviewer_id == member.pk)
 
+    def get_urls(self) -> list[Any]:
+        from editorial.comments.admin import review_comment_urls
+
+        # Before the admin's own: its "<object_id>/" pattern would take these paths otherwise.
+        return review_comment_urls(self) + super().get_urls()
+
     # --- The queue ---------------------------------------------------------------------------
 
     def get_list_display(self, request: HttpRequest) -> list[str]:
@@ -234,7 +270,11 @@ class ReviewAssignmentAdmin(ReadOnlyHistoryAdmin):
         if not self.has_view_permission(request, assignment):
             raise PermissionDenied
         is_reviewer = assignment.reviewer.user_id == request.user.pk
-        decision_form = DecisionForm(request.POST or None) if is_reviewer and assignment.is_open else None
+        decision_form = (
+            DecisionForm(request.POST or None, citable=_citable_comments(assignment))
+            if is_reviewer and assignment.is_open
+            else None
+        )
         reassign_form = (
             ReassignForm(request.POST or None)
             if is_editor_in_chief(request.user) and not is_reviewer and assignment.is_open
@@ -270,7 +310,13 @@ class ReviewAssignmentAdmin(ReadOnlyHistoryAdmin):
                 note = f" {len(replacements)} replacement(s) assigned." if replacements else ""
                 messages.success(request, f"You declined this review.{note}")
             else:
-                services.decide(actor=request.user, assignment=assignment, decision=decision, comment=comment)
+                services.decide(
+                    actor=request.user,
+                    assignment=assignment,
+                    decision=decision,
+                    comment=comment,
+                    cited_comments=form.cleaned_data["cited_comments"],
+                )
                 messages.success(request, f"Your decision is recorded: {Decision(decision).label.lower()}.")
         except ValidationError as error:
             if not hasattr(error, "error_dict"):
@@ -316,4 +362,5 @@ class ReviewAssignmentAdmin(ReadOnlyHistoryAdmin):
             **_diff_context(request, round),
             "other_assignments": round.assignments.exclude(pk=assignment.pk).select_related("reviewer"),
             "history_url": reverse("admin:editorial_reviewassignment_history", args=[assignment.pk]),
+            **_review_comments_context(request, assignment),
         }
