@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from editorial.outbox.models import OutboxMessage
 from editorial.webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery
-from editorial.webhooks.services import alerts, delivery, events
+from editorial.webhooks.services import alerts, delivery, endpoints, events, transport
 from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db
@@ -132,3 +132,18 @@ def test_a_private_address_is_refused_at_delivery_unless_allowed(receiver, endpo
     attempt = WebhookAttempt.objects.get(delivery=owed)
     assert "non-public address" in attempt.error
     assert receiver.requests == []
+
+
+def test_an_endpoint_deleted_during_an_attempt_drops_it_without_an_error(endpoint, chief, monkeypatch):
+    retire_something()
+
+    def post_while_the_endpoint_is_deleted(url, body, headers):
+        endpoints.endpoint_delete(actor=chief, endpoint=endpoint)
+        return transport.Outcome(status_code=200, latency_ms=3)
+
+    monkeypatch.setattr(transport, "post", post_while_the_endpoint_is_deleted)
+
+    run = delivery.deliver_due()
+
+    assert run.attempted == 1 and run.delivered == 0
+    assert not WebhookAttempt.objects.exists()

@@ -107,7 +107,7 @@ def _claim(*, event_ids: Sequence[int] | None, limit: int, now: datetime.datetim
     return claimed
 
 
-def attempt(delivery: WebhookDelivery) -> WebhookAttempt:
+def attempt(delivery: WebhookDelivery) -> WebhookAttempt | None:
     """Send one claimed delivery now and record the attempt and what follows from it: delivered,
     due again after the schedule's next delay, or failed (the schedule is exhausted; the chiefs
     are told once that commits)."""
@@ -124,9 +124,13 @@ def attempt(delivery: WebhookDelivery) -> WebhookAttempt:
 @transaction.atomic
 def record_outcome(
     *, delivery: WebhookDelivery, outcome: transport.Outcome, at: datetime.datetime
-) -> WebhookAttempt:
-    # Read again under lock: a manual redelivery may have reset it while the attempt ran.
-    current = WebhookDelivery.objects.select_for_update().get(pk=delivery.pk)
+) -> WebhookAttempt | None:
+    # Read again under lock: a manual redelivery may have reset it while the attempt ran, or the
+    # endpoint been deleted (with its deliveries).
+    current = WebhookDelivery.objects.select_for_update().filter(pk=delivery.pk).first()
+    if current is None:
+        logger.info("event=webhook_attempt_dropped delivery=%s (its endpoint was deleted)", delivery.pk)
+        return None
     current.attempts += 1
     current.last_attempt_at = at
     if outcome.succeeded:
@@ -201,6 +205,8 @@ def deliver_due(
         for delivery in claimed:
             result = attempt(delivery)
             attempted += 1
+            if result is None:
+                continue
             if result.succeeded:
                 delivered += 1
             elif result.delivery.status == DeliveryStatus.FAILED:
