@@ -18,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from articles.models import Article, ArticleVersion
+from config.api.fields import ANY_TEXT
 from config.api.formats import StrictFormatMixin
 from config.api.query import query_integer, single_value
 from editorial.dossier import selectors
@@ -71,7 +72,8 @@ class DossierPagination(CursorPagination):
             position = selectors.Position(datetime.datetime.fromisoformat(at), int(rank), int(id_))
         except (AttributeError, ValueError):
             raise NotFound(self.invalid_cursor_message) from None
-        if position.at.tzinfo is None or not 0 <= position.rank < len(selectors.RANKS):
+        out_of_range = not 0 <= position.rank < len(selectors.RANKS) or not 0 <= position.id < 2**63
+        if position.at.tzinfo is None or out_of_range:
             raise NotFound(self.invalid_cursor_message)
         return position
 
@@ -112,13 +114,6 @@ class DossierPagination(CursorPagination):
     def get_previous_link(self) -> str | None:
         return self.previous_url
 
-    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
-        parameters = super().get_schema_operation_parameters(view)
-        for parameter in parameters:
-            if parameter["name"] == self.page_size_query_param:
-                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
-        return parameters
-
 
 @extend_schema(
     tags=["workflow"],
@@ -133,12 +128,27 @@ class DossierPagination(CursorPagination):
     parameters=[
         OpenApiParameter(
             "version",
-            int,
+            {"type": "integer", "minimum": 1, "maximum": MAX_VERSION},
             OpenApiParameter.QUERY,
             required=False,
             description="One version's dossier: its creation, its rounds, reviews and decisions, the "
             "transitions while it was the current or the published version, its webhooks. 404 when the "
             "article has no such version.",
+        ),
+        OpenApiParameter(
+            "cursor",
+            {"type": "string", "pattern": ANY_TEXT},
+            OpenApiParameter.QUERY,
+            required=False,
+            description="The page after (or before) another: take it from a page's next or previous "
+            "link. One that is not such a link's is a 404.",
+        ),
+        OpenApiParameter(
+            "page_size",
+            {"type": "integer", "minimum": 1, "maximum": DossierPagination.max_page_size},
+            OpenApiParameter.QUERY,
+            required=False,
+            description=f"Entries per page (default {DossierPagination.page_size}).",
         ),
         OpenApiParameter(
             "format",

@@ -10,10 +10,12 @@ import json
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from rest_framework.pagination import Cursor
 
 from articles.models import RiskLevel
 from config.audit import audit
 from editorial import services
+from editorial.dossier.api import DossierPagination
 from editorial.dossier.selectors import KINDS
 from editorial.webhooks.models import WebhookEndpoint
 from reviewers.models import ConflictOfInterest
@@ -162,10 +164,20 @@ class TestPages:
             backwards = page["results"] + backwards
         assert backwards == whole
 
-    def test_a_cursor_that_is_not_one_is_a_404(self, story, editor):
-        response = client_for(editor).get(DOSSIER.format(story.slug), {"cursor": "not-a-cursor"})
+    @pytest.mark.parametrize(
+        "position",
+        ["not-a-position", "2026-01-01T00:00:00|1|1", "2026-01-01T00:00:00+00:00|9|1",
+         f"2026-01-01T00:00:00+00:00|1|{2**64}"],
+    )  # fmt: skip
+    def test_a_cursor_that_is_not_one_is_a_404(self, story, editor, position):
+        """Seen: a well-encoded cursor with an id past the database's integers was a 500."""
+        paginator = DossierPagination()
+        paginator.base_url = "http://testserver" + DOSSIER.format(story.slug)
+        made_up = paginator.encode_cursor(Cursor(offset=0, reverse=False, position=position))
+        client = client_for(editor)
 
-        assert response.status_code == 404
+        assert client.get(DOSSIER.format(story.slug), {"cursor": "not-a-cursor"}).status_code == 404
+        assert client.get(made_up).status_code == 404
 
 
 class TestCSV:
