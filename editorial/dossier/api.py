@@ -13,7 +13,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import generics
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import Cursor, CursorPagination
-from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -170,7 +170,8 @@ class ArticleDossierView(StrictFormatMixin, generics.GenericAPIView):
 
     permission_classes = [IsEditor]
     pagination_class = DossierPagination
-    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
+    # No browsable API: its page needs a queryset and page numbers the dossier's entries are not.
+    renderer_classes = [JSONRenderer, CSVRenderer]
     filter_backends: list[Any] = []
 
     def get(self, request: Request, slug: str) -> Response:

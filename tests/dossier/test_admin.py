@@ -70,6 +70,13 @@ def test_the_printable_dossier_shows_the_decision_as_it_was_made(approved, chief
     assert f"/api/v1/articles/{approved.slug}/dossier/?format=csv" in html
 
 
+def test_the_pages_csv_link_works_with_the_chiefs_admin_session(approved, chief):
+    response = signed_in(chief).get(f"/api/v1/articles/{approved.slug}/dossier/?format=csv")
+
+    assert (response.status_code, response["Content-Type"]) == (200, "text/csv; charset=utf-8")
+    assert "Dr Olivia Okafor" in response.content.decode()
+
+
 def test_one_version_alone_and_a_version_it_does_not_have(approved, chief):
     client = signed_in(chief)
 
