@@ -16,6 +16,7 @@ import re
 from typing import Any
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -371,3 +372,16 @@ def test_the_page_costs_the_same_queries_for_one_reviewer_and_reference_as_for_m
     assert counts[0] == counts[1]
     with django_assert_num_queries(counts[0]):
         public.get(PAGE.format(many.slug), query)
+
+
+def test_a_past_review_keeps_its_date_and_reviewers_as_the_page_does(public, approved_article):
+    """An approval past its review date is shown as a past review ("Last reviewed on ...; review
+    overdue"): the markup keeps the date it was reviewed and who reviewed it, as the page does."""
+    later = approved_article.review_due_at + datetime.timedelta(days=1)
+    with time_machine.travel(later):
+        page = public.get(PAGE.format(approved_article.slug)).json()
+
+    validate(page["jsonld"])
+    assert page["review"]["state"] == "past"
+    assert page["jsonld"]["lastReviewed"] == timezone.localdate(approved_article.last_reviewed_at).isoformat()
+    assert [p["name"] for p in page["jsonld"]["reviewedBy"]] == [r["name"] for r in page["reviewers"]]
