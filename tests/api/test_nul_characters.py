@@ -10,7 +10,12 @@ from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from articles.models import Article, ArticleVersion
+from editorial.comments import services as comment_services
+from editorial.comments.models import CommentReply, ReviewComment
+from editorial.comments.text import plain_text
 from editorial.models import ReviewAssignment
+from editorial.webhooks.models import WebhookEndpoint
+from editorial.webhooks.services.endpoints import endpoint_create
 from tests.editorial.conftest import assign, submit
 from tests.helpers import client_for
 
@@ -19,6 +24,13 @@ pytestmark = pytest.mark.django_db
 NUL = "a\x00b"
 NUL_MESSAGE = "Null characters are not allowed."
 REFERENCE = {"citation": "Swain SM et al. N Engl J Med 2015.", "year": 2015, "pmid": "25693012"}
+
+WEBHOOK_ENDPOINT = {
+    "url": "https://receiver.example.org/hooks",
+    "event_types": ["article.approved"],
+    "description": "D",
+    "is_active": True,
+}
 
 # A body each write operation would accept, and who sends it; each field in turn gets a NUL.
 VALID_BODIES = {
@@ -59,7 +71,10 @@ VALID_BODIES = {
         {"reviewer": "{member}", "due_at": "2099-01-01T00:00:00Z", "override_reason": "O", "reason": "R"},
     ),
     ("post", "/api/v1/articles/{slug}/auto-assign/"): ("editor", {"reason": "R"}),
-    ("post", "/api/v1/assignments/{id}/decision/"): ("reviewer", {"decision": "reject", "comment": "C"}),
+    ("post", "/api/v1/assignments/{id}/decision/"): (
+        "reviewer",
+        {"decision": "reject", "comment": "C", "cited_comments": [1]},
+    ),
     ("post", "/api/v1/assignments/{id}/decline/"): ("reviewer", {"reason": "R"}),
     ("post", "/api/v1/auth/token/"): ("anonymous", {"username": "u", "password": "p"}),
     ("post", "/api/v1/rounds/{id}/override-requests/"): ("editor", {"member": "{member}", "reason": "R"}),
@@ -68,6 +83,19 @@ VALID_BODIES = {
         {"member": "{member}", "override_reason": "O"},
     ),
     ("post", "/api/v1/override-requests/{id}/decline/"): ("chief", {"reason": "R"}),
+    ("post", "/api/v1/articles/{slug}/versions/{number}/comments/"): (
+        "reviewer",
+        {
+            "body": "C",
+            "quote": {"type": "TextQuoteSelector", "exact": "E", "prefix": "P", "suffix": "S"},
+            "position": {"type": "TextPositionSelector", "start": 0, "end": 1},
+        },
+    ),
+    ("post", "/api/v1/comments/{id}/replies/"): ("editor", {"body": "B"}),
+    ("post", "/api/v1/comments/{id}/resolve/"): ("editor", {"reason": "R"}),
+    ("post", "/api/v1/comments/{id}/reopen/"): ("editor", {"reason": "R"}),
+    ("post", "/api/v1/webhooks/endpoints/"): ("chief", WEBHOOK_ENDPOINT),
+    ("patch", "/api/v1/webhooks/endpoints/{id}/"): ("chief", WEBHOOK_ENDPOINT),
 }
 
 
@@ -105,17 +133,41 @@ def test_every_write_operation_has_a_valid_body_here(openapi):
 
 
 @pytest.fixture
-def scene(world, oncology):
+def scene(world, oncology, settings):
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
     submit(world.article)
     assignment = assign(world.article, world.members[0])
+    version = world.article.current_version
+    quote = plain_text(version)[:5]
+    comment = comment_services.comment_create(
+        actor=world.members[0].user, version=version, body="C", exact=quote, start=0, end=len(quote)
+    )
+    endpoint = endpoint_create(
+        actor=world.chief, url="https://receiver.example.org/hooks", event_types=["article.approved"]
+    )
     clients = {
         "editor": client_for(world.editor),
         "chief": client_for(world.chief),
         "reviewer": client_for(world.members[0].user),
         "anonymous": APIClient(),
     }
-    values = {"slug": world.article.slug, "id": assignment.pk, "member": world.members[1].pk}
-    return {"clients": clients, "values": values}
+    values = {
+        "slug": world.article.slug,
+        "number": version.number,
+        "id": assignment.pk,
+        "member": world.members[1].pk,
+    }
+    # Paths whose {id} names something other than a review.
+    ids = {"/api/v1/comments/": comment.pk, "/api/v1/webhooks/endpoints/": endpoint.pk}
+    return {"clients": clients, "values": values, "ids": ids}
+
+
+def url_of(path: str, scene) -> str:
+    values = dict(scene["values"])
+    for prefix, pk in scene["ids"].items():
+        if path.startswith(prefix):
+            values["id"] = pk
+    return path.format(**values)
 
 
 def written() -> tuple[int, ...]:
@@ -124,6 +176,10 @@ def written() -> tuple[int, ...]:
         ArticleVersion.objects.count(),
         ReviewAssignment.history.count(),
         AuthToken.objects.count(),
+        ReviewComment.history.count(),
+        CommentReply.objects.count(),
+        WebhookEndpoint.objects.count(),
+        WebhookEndpoint.objects.order_by().values_list("url", "description", "event_types").first(),
     )
 
 
@@ -139,7 +195,7 @@ def test_every_body_field_with_nul_is_a_400_naming_the_field(openapi, scene):
     tried = []
     for method, path, body_schema in write_operations(openapi):
         who, valid = VALID_BODIES[(method, path)]
-        url = path.format(**scene["values"])
+        url = url_of(path, scene)
         base = {key: fill(value, scene["values"]) for key, value in valid.items()}
         fields = properties(body_schema, openapi)
         assert fields <= set(base), f"{method} {path}: add {fields - set(base)} to VALID_BODIES"
