@@ -16,6 +16,7 @@ from knox.models import AuthToken
 from articles.models import ArticleVersion
 from config.security.models import SecondFactor
 from editorial.models import ReviewRound
+from editorial.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from reviewers.models import ConflictOfInterest, Specialty
 from tests.editorial.conftest import assign, submit
 from tests.factories import ArticleFactory, BoardMemberFactory, ChiefFactory, UserFactory
@@ -36,6 +37,10 @@ def objects(oncology, editor):
     submit(article)
     assignment = assign(article, reviewer)
     token, _ = AuthToken.objects.create(user=editor)
+    endpoint = WebhookEndpoint.objects.create(
+        url="https://receiver.example.org/hooks", event_types=["article.approved"], created_by=editor
+    )
+    event = WebhookEvent.objects.create(type="article.approved", payload={}, article=article)
     found = {
         "articles.Article": article,
         "articles.ArticleVersion": ArticleVersion.objects.get(article=article),
@@ -50,6 +55,8 @@ def objects(oncology, editor):
         ),
         "reviewers.Specialty": Specialty.objects.get(slug="medical-oncology"),
         "security.SecondFactor": SecondFactor.objects.create(user=reviewer.user, confirmed=True),
+        "editorial_webhooks.WebhookEndpoint": endpoint,
+        "editorial_webhooks.WebhookDelivery": WebhookDelivery.objects.create(event=event, endpoint=endpoint),
     }
     assert set(found) == set(LABELS), "a newly registered model needs an object here"
     return found
