@@ -20,6 +20,7 @@ from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transi
 from articles import permissions
 from articles.content import ReferenceContent, VersionContent
 from articles.exceptions import ImmutableVersionError
+from articles.provenance import MACHINE_WRITTEN, Provenance, VersionProvenance
 from config.audit import AuditedHistoricalRecords
 from reviewers.models import Specialty
 
@@ -339,6 +340,23 @@ class ArticleVersion(ImmutableModel):
     content_hash = models.CharField(
         max_length=64, editable=False, help_text="SHA-256 of the title, body and references."
     )
+    provenance = models.CharField(
+        max_length=20,
+        choices=Provenance.choices,
+        default=Provenance.HUMAN,
+        help_text="Who or what wrote this version.",
+    )
+    generator = models.CharField(
+        max_length=200, blank=True, help_text="The system that drafted it, e.g. a drafting pipeline."
+    )
+    model_version = models.CharField(
+        max_length=200, blank=True, help_text="The model and its version that drafted it."
+    )
+    source_reference = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Where the draft came from: the generator's job or record identifier, or a URL.",
+    )
 
     history = AuditedHistoricalRecords()
 
@@ -348,6 +366,11 @@ class ArticleVersion(ImmutableModel):
         constraints = [
             models.UniqueConstraint(fields=["article", "number"], name="version_number_unique"),
             models.CheckConstraint(condition=Q(number__gte=1), name="version_number_positive"),
+            models.CheckConstraint(
+                condition=(Q(provenance__in=MACHINE_WRITTEN) & ~Q(generator="") & ~Q(model_version=""))
+                | (~Q(provenance__in=MACHINE_WRITTEN) & Q(generator="") & Q(model_version="")),
+                name="version_generator_only_when_machine_written",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -363,6 +386,14 @@ class ArticleVersion(ImmutableModel):
             title=self.title,
             body=self.body,
             references=tuple(reference.content() for reference in self.references.all()),
+        )
+
+    def provenance_record(self) -> VersionProvenance:
+        return VersionProvenance(
+            kind=self.provenance,
+            generator=self.generator,
+            model_version=self.model_version,
+            source_reference=self.source_reference,
         )
 
     def recompute_content_hash(self) -> str:

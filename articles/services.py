@@ -19,6 +19,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from articles.content import ReferenceContent, VersionContent, normalise_text
 from articles.exceptions import ArticleLocked, ReviewInProgress, StaleArticle
 from articles.models import IN_REVIEW, Article, ArticleStatus, ArticleVersion, Reference, RiskLevel
+from articles.provenance import VersionProvenance
 from articles.signals import article_reclassified
 from config.audit import audit, current_audit
 from reviewers.models import Specialty
@@ -31,6 +32,10 @@ MAX_REFERENCES = 100
 
 ReferenceInput = ReferenceContent | Mapping[str, Any]
 
+
+# Python callers (the demo, tests, scripts) that write as a person need not say so; the API asks
+# every caller to declare it.
+HUMAN_WRITTEN = VersionProvenance()
 
 REFERENCE_FIELDS = ("citation", "source", "year", "url", "doi", "pmid")
 
@@ -75,6 +80,7 @@ def _build_version(
     body: str,
     change_summary: str,
     references: Iterable[ReferenceInput],
+    provenance: VersionProvenance,
 ) -> tuple[ArticleVersion, list[Reference]]:
     """Validate the content and return the unsaved version and reference rows, with the version's
     content hash computed from the cleaned values (exactly what will be stored)."""
@@ -86,8 +92,17 @@ def _build_version(
         change_summary=normalise_text(change_summary),
         author=author,
     )
-    reference_rows = _reference_rows(references)
     errors: dict[str, list[str]] = {}
+    try:
+        cleaned = provenance.cleaned()
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    else:
+        version.provenance = cleaned.kind
+        version.generator = cleaned.generator
+        version.model_version = cleaned.model_version
+        version.source_reference = cleaned.source_reference
+    reference_rows = _reference_rows(references)
     try:
         version.full_clean(
             # The article and author are the caller's own objects; checking they exist costs a query.
@@ -141,6 +156,7 @@ def create_article(
     change_summary: str = "",
     references: Iterable[ReferenceInput] = (),
     review_interval_days: int | None = None,
+    provenance: VersionProvenance = HUMAN_WRITTEN,
 ) -> Article:
     """Create an article in draft with its first version (numbered 1) and that version's
     references. The article's working title and the version's title start out the same."""
@@ -167,6 +183,7 @@ def create_article(
                 body=body,
                 change_summary=change_summary,
                 references=references,
+                provenance=provenance,
             )
         except ValidationError as error:
             for field, messages in error.message_dict.items():
@@ -228,6 +245,7 @@ def create_version(
     reason: str,
     change_summary: str = "",
     references: Iterable[ReferenceInput] = (),
+    provenance: VersionProvenance = HUMAN_WRITTEN,
 ) -> ArticleVersion:
     """Add the next version of ``article`` and make it the current one.
 
@@ -245,6 +263,7 @@ def create_version(
         reason=reason,
         change_summary=change_summary,
         references=references,
+        provenance=provenance,
     )
 
 
@@ -257,6 +276,7 @@ def append_version(
     reason: str,
     change_summary: str = "",
     references: Iterable[ReferenceInput] = (),
+    provenance: VersionProvenance = HUMAN_WRITTEN,
 ) -> ArticleVersion:
     """``create_version`` for a caller that already holds the article's row lock
     (``select_for_update`` in its own, still open, transaction)."""
@@ -280,6 +300,7 @@ def append_version(
             body=body,
             change_summary=change_summary,
             references=references,
+            provenance=provenance,
         )
         _save_version(version=version, references=reference_rows, actor=actor, reason=context.reason)
         locked_article.current_version = version

@@ -9,7 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from articles.models import IN_REVIEW, Article, ArticleStatus, ArticleVersion
-from articles.services import ReferenceInput, append_version, lock_article
+from articles.provenance import VersionProvenance
+from articles.services import HUMAN_WRITTEN, ReferenceInput, append_version, lock_article
 from config.audit import audit
 from editorial import eligibility
 from editorial.models import (
@@ -84,6 +85,7 @@ def add_version(
     reason: str,
     change_summary: str = "",
     references: Iterable[ReferenceInput] = (),
+    provenance: VersionProvenance = HUMAN_WRITTEN,
 ) -> ArticleVersion:
     """Write the article's next version. If a version is in review, that round closes as
     superseded, its open assignments are cancelled and the article returns to draft."""
@@ -102,6 +104,7 @@ def add_version(
             body=body,
             change_summary=change_summary,
             references=references,
+            provenance=provenance,
             reason=context.reason,
         )
     return version
