@@ -32,3 +32,16 @@ class ApplicationError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+
+def refusal_message(error: Exception) -> str:
+    """A service's refusal as one sentence for a person (the admin shows it), with the rules it
+    gave as reasons when it gave them. A ``ValidationError``'s messages are joined."""
+    from django.core.exceptions import ValidationError
+
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    reasons = getattr(error, "reasons", None)
+    if reasons:
+        return f"{error} " + " ".join(reason.message for reason in reasons)
+    return str(error)

@@ -27,7 +27,7 @@ from django.utils.text import Truncator
 from articles.diff import diff_versions
 from articles.rendering import render_markdown
 from config.admin import ReadOnlyHistoryAdmin
-from config.errors import ApplicationError
+from config.errors import ApplicationError, refusal_message
 from editorial import selectors, services
 from editorial.admin.review_history import describe_review_record
 from editorial.models import OPEN_ASSIGNMENT_STATES, Decision, ReviewAssignment
@@ -65,16 +65,6 @@ def _diff_context(request: HttpRequest, round: Any) -> dict[str, Any]:
         "diff_version_html": mark_safe(diff.version_html),  # noqa: S308
         "diff_references": [(change, mark_safe(change.html)) for change in diff.references],  # noqa: S308
     }
-
-
-def _refusal(error: Exception) -> str:
-    """The service's refusal as one sentence for a person, with the reasons when it gave them."""
-    if isinstance(error, ValidationError):
-        return " ".join(error.messages)
-    reasons = getattr(error, "reasons", None)
-    if reasons:
-        return f"{error} " + " ".join(reason.message for reason in reasons)
-    return str(error)
 
 
 # The review comments app builds on this one: its hooks on the review page are imported when
@@ -320,12 +310,12 @@ class ReviewAssignmentAdmin(ReadOnlyHistoryAdmin):
                 messages.success(request, f"Your decision is recorded: {Decision(decision).label.lower()}.")
         except ValidationError as error:
             if not hasattr(error, "error_dict"):
-                messages.error(request, _refusal(error))
+                messages.error(request, refusal_message(error))
                 return HttpResponseRedirect(request.path)
             form.add_service_errors(error)
             return None
         except ApplicationError as error:
-            messages.error(request, _refusal(error))
+            messages.error(request, refusal_message(error))
             return HttpResponseRedirect(request.path)
         return HttpResponseRedirect(reverse("admin:editorial_reviewassignment_changelist"))
 
@@ -341,7 +331,7 @@ class ReviewAssignmentAdmin(ReadOnlyHistoryAdmin):
                 override_reason=form.cleaned_data["override_reason"],
             )
         except (ApplicationError, ValidationError) as error:
-            messages.error(request, _refusal(error))
+            messages.error(request, refusal_message(error))
             return HttpResponseRedirect(request.path)
         messages.success(request, f"Reassigned to {new.reviewer.display_name}.")
         return HttpResponseRedirect(reverse("admin:editorial_reviewassignment_change", args=[new.pk]))

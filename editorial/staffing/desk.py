@@ -27,7 +27,7 @@ from django.utils.formats import date_format
 
 import config.api.converters  # noqa: F401  (registers the "id" converter)
 from config.audit import REASON_MAX_LENGTH
-from config.errors import ApplicationError
+from config.errors import ApplicationError, refusal_message
 from editorial import services
 from editorial.models import ReviewAssignment
 from editorial.staffing import desk_selectors, overrides
@@ -41,16 +41,6 @@ if TYPE_CHECKING:
 TEMPLATES = "editorial/admin/"
 # A new due date is the end of the day chosen (UTC, like every time in the system).
 DUE_TIME = datetime.time(23, 59)
-
-
-def _refusal(error: ApplicationError | ValidationError) -> str:
-    """A service's refusal as one message for a person, with the rules when it gave them."""
-    if isinstance(error, ValidationError):
-        return " ".join(error.messages)
-    reasons = getattr(error, "reasons", None)
-    if reasons:
-        return f"{error} " + " ".join(reason.message for reason in reasons)
-    return str(error)
 
 
 def _when(moment: datetime.datetime) -> str:
@@ -228,7 +218,7 @@ class Desk:
                         reason=form.cleaned_data["reason"],
                     )
                 except (ApplicationError, ValidationError) as error:
-                    messages.error(request, "Nothing was changed. " + _refusal(error))
+                    messages.error(request, "Nothing was changed. " + refusal_message(error))
                 else:
                     reviews = "review" if len(chosen) == 1 else "reviews"
                     messages.success(request, f"{len(chosen)} {reviews} now due {_when(form.due_at())}.")
@@ -270,7 +260,7 @@ class Desk:
                     reason=extend.cleaned_data["reason"],
                 )
             except (ApplicationError, ValidationError) as error:
-                messages.error(request, "Nothing was changed. " + _refusal(error))
+                messages.error(request, "Nothing was changed. " + refusal_message(error))
             else:
                 messages.success(
                     request,
@@ -288,7 +278,7 @@ class Desk:
                     override_reason=data["override_reason"] if data["override"] else "",
                 )
             except (ApplicationError, ValidationError) as error:
-                messages.error(request, "Nothing was changed. " + _refusal(error))
+                messages.error(request, "Nothing was changed. " + refusal_message(error))
             else:
                 title = assignment.round.version.title
                 messages.success(
@@ -353,7 +343,7 @@ class Desk:
                     override_reason=grant.cleaned_data["override_reason"],
                 )
             except (ApplicationError, ValidationError) as error:
-                messages.error(request, "Nothing was changed. " + _refusal(error))
+                messages.error(request, "Nothing was changed. " + refusal_message(error))
             else:
                 title = override.round.version.title
                 messages.success(
@@ -366,7 +356,7 @@ class Desk:
                     actor=request.user, request=override, reason=decline.cleaned_data["reason"]
                 )
             except (ApplicationError, ValidationError) as error:
-                messages.error(request, "Nothing was changed. " + _refusal(error))
+                messages.error(request, "Nothing was changed. " + refusal_message(error))
             else:
                 messages.success(
                     request,
