@@ -28,6 +28,7 @@ class Provenance(models.TextChoices):
 # Kinds a caller may declare, and those that name a generator and its model version.
 DECLARABLE = (Provenance.HUMAN, Provenance.AI_ASSISTED, Provenance.AI_GENERATED)
 MACHINE_WRITTEN = (Provenance.AI_ASSISTED, Provenance.AI_GENERATED)
+DECLARABLE_CHOICES = [(kind.value, kind.label) for kind in DECLARABLE]
 
 
 @dataclass(frozen=True)

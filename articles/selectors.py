@@ -24,9 +24,11 @@ def allowed_actions(article: Article, user: AbstractBaseUser) -> list[str]:
 
 
 def article_list() -> QuerySet[Article]:
-    """Articles with their specialty and version numbers (not the versions' text)."""
+    """Articles with their specialty, version numbers and the current version's provenance (not
+    the versions' text)."""
     return Article.objects.select_related("specialty", "created_by").annotate(
         current_version_number=F("current_version__number"),
+        current_version_provenance=F("current_version__provenance"),
         published_version_number=F("published_version__number"),
     )
 

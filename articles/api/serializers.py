@@ -2,15 +2,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 
 from articles.models import Article, ArticleVersion, Reference, RiskLevel
+from articles.provenance import DECLARABLE, DECLARABLE_CHOICES, MACHINE_WRITTEN, Provenance, VersionProvenance
 from articles.selectors import allowed_actions
 from articles.services import MAX_REFERENCES
 from config.api.errors import AlreadyExists
-from config.api.fields import WEB_ADDRESS, WHITESPACE, Integer, Slug, Text
+from config.api.fields import NOT_BLANK, WEB_ADDRESS, WHITESPACE, Integer, Slug, Text
 from config.api.serializers import StrictSerializer
 from config.audit import REASON_MAX_LENGTH
 from reviewers.models import Specialty
@@ -65,12 +67,33 @@ class ReferenceWriteSerializer(StrictSerializer):
     )
 
 
+PROVENANCE_FIELDS = ["provenance", "generator", "model_version", "source_reference"]
+
+
+class ProvenanceSerializer(serializers.ModelSerializer):
+    """Who or what wrote a version (articles/provenance.py): ``not_recorded`` only for versions
+    written before it was recorded."""
+
+    class Meta:
+        model = ArticleVersion
+        fields = PROVENANCE_FIELDS
+        read_only_fields = fields
+
+
 class VersionSerializer(serializers.ModelSerializer):
     author = serializers.CharField(source="author.username", read_only=True)
 
     class Meta:
         model = ArticleVersion
-        fields = ["number", "title", "change_summary", "author", "created_at", "content_hash"]
+        fields = [
+            "number",
+            "title",
+            "change_summary",
+            "author",
+            "created_at",
+            "content_hash",
+            *PROVENANCE_FIELDS,
+        ]
 
 
 class VersionDetailSerializer(VersionSerializer):
@@ -80,7 +103,37 @@ class VersionDetailSerializer(VersionSerializer):
         fields = [*VersionSerializer.Meta.fields, "body", "references"]
 
 
+_DECLARABLE = ", ".join(DECLARABLE)
+_MACHINE_WRITTEN = "|".join(MACHINE_WRITTEN)
+_BLANK = rf"^[{WHITESPACE}]*$"
+# The provenance rule of VersionProvenance.cleaned(), in the schema: a person's version names no
+# generator nor model; a machine-written one names both. The kind is told apart by patterns, not
+# enums, which drf-spectacular would gather into named enums (as DecisionRequestSerializer's).
+PROVENANCE_SCHEMA = {
+    "oneOf": [
+        {
+            "properties": {
+                "provenance": {"pattern": "^human$"},
+                "generator": {"pattern": _BLANK},
+                "model_version": {"pattern": _BLANK},
+            },
+            "required": ["provenance"],
+        },
+        {
+            "properties": {
+                "provenance": {"pattern": f"^({_MACHINE_WRITTEN})$"},
+                "generator": {"pattern": NOT_BLANK},
+                "model_version": {"pattern": NOT_BLANK},
+            },
+            "required": ["provenance", "generator", "model_version"],
+        },
+    ]
+}
+
+
 class VersionWriteSerializer(StrictSerializer):
+    schema_keywords = PROVENANCE_SCHEMA
+
     title = Text(max_length=300)
     body = Text(max_length=MAX_BODY_LENGTH, help_text="Markdown.")
     change_summary = Text(max_length=500, required=False, default="", allow_blank=True)
@@ -88,6 +141,50 @@ class VersionWriteSerializer(StrictSerializer):
         child=ReferenceWriteSerializer(), required=False, default=list, max_length=MAX_REFERENCES
     )
     reason = ReasonField()
+    provenance = serializers.ChoiceField(
+        choices=DECLARABLE_CHOICES,
+        help_text="Who or what wrote this version: human (a person), ai_assisted (a person helped by "
+        "a model) or ai_generated (drafted by a model). Required.",
+        error_messages={
+            "required": f"Say who or what wrote this version: one of {_DECLARABLE}.",
+            "invalid_choice": f"“{{input}}” is not a provenance you can declare; use one of {_DECLARABLE}.",
+        },
+    )
+    generator = Text(
+        max_length=200,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="The system that drafted it: required for ai_assisted and ai_generated, refused for human.",
+    )
+    model_version = Text(
+        max_length=200,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="The model and its version: required for ai_assisted and ai_generated, refused for human.",
+    )
+    source_reference = Text(
+        max_length=500,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="Where the draft came from: the generator's job or record identifier, or a URL.",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        """The four provenance fields, checked together, become the service's ``provenance``."""
+        declared = VersionProvenance(
+            kind=attrs.pop("provenance"),
+            generator=attrs.pop("generator"),
+            model_version=attrs.pop("model_version"),
+            source_reference=attrs.pop("source_reference"),
+        )
+        try:
+            provenance = declared.cleaned()
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.message_dict, code="invalid_provenance") from None
+        return {**attrs, "provenance": provenance}
 
 
 class ArticleSerializer(serializers.ModelSerializer):
@@ -121,12 +218,19 @@ class ArticleSerializer(serializers.ModelSerializer):
 
 
 class ArticleDetailSerializer(ArticleSerializer):
+    current_version_provenance = serializers.ChoiceField(
+        choices=Provenance.choices,
+        read_only=True,
+        allow_null=True,
+        help_text="Who or what wrote the current version; its generator, model and source are on "
+        "the version.",
+    )
     allowed_actions = serializers.SerializerMethodField(
         help_text="The workflow actions you can take now (submit, withdraw, retire, restore)."
     )
 
     class Meta(ArticleSerializer.Meta):
-        fields = [*ArticleSerializer.Meta.fields, "allowed_actions"]
+        fields = [*ArticleSerializer.Meta.fields, "current_version_provenance", "allowed_actions"]
         read_only_fields = fields
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
@@ -154,6 +258,7 @@ class ArticleCreateSerializer(VersionWriteSerializer):
     reason = ReasonField(required=False, default="New article")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)  # a malformed body is a 400 before a 404 or a 409
         specialty = specialty_or_404(attrs["specialty"])
         if Article.objects.filter(slug=attrs["slug"]).exists():
             raise AlreadyExists(f"An article with the slug “{attrs['slug']}” already exists.")

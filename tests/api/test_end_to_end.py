@@ -41,6 +41,7 @@ def test_an_article_goes_from_draft_to_approved_and_stays_public_while_revised(o
             "body": "At least six cycles of docetaxel, then Phesgo alone.",
             "references": [{"citation": "ESMO guideline.", "source": "ESMO", "year": 2021}],
             "reason": "New article",
+            "provenance": "human",
         },
         format="json",
     )
@@ -54,6 +55,7 @@ def test_an_article_goes_from_draft_to_approved_and_stays_public_while_revised(o
             "title": "How many cycles of Phesgo with docetaxel?",
             "body": "At least six cycles.",
             "reason": "Tighter",
+            "provenance": "human",
         },
         format="json",
     )
@@ -99,6 +101,7 @@ def test_an_article_goes_from_draft_to_approved_and_stays_public_while_revised(o
             "title": "How many cycles of Phesgo with docetaxel?",
             "body": "Six cycles; new data.",
             "reason": "Update",
+            "provenance": "human",
         },
         format="json",
     )

@@ -46,6 +46,10 @@ VALID_BODIES = {
             "change_summary": "S",
             "references": [REFERENCE],
             "reason": "R",
+            "provenance": "ai_generated",
+            "generator": "G",
+            "model_version": "M",
+            "source_reference": "S",
         },
     ),
     ("patch", "/api/v1/articles/{slug}/"): (
@@ -60,7 +64,17 @@ VALID_BODIES = {
     ),  # fmt: skip
     ("post", "/api/v1/articles/{slug}/versions/"): (
         "editor",
-        {"title": "T", "body": "B", "change_summary": "S", "references": [REFERENCE], "reason": "R"},
+        {
+            "title": "T",
+            "body": "B",
+            "change_summary": "S",
+            "references": [REFERENCE],
+            "reason": "R",
+            "provenance": "ai_assisted",
+            "generator": "G",
+            "model_version": "M",
+            "source_reference": "S",
+        },
     ),
     ("post", "/api/v1/articles/{slug}/submit/"): ("editor", {"reason": "R"}),
     ("post", "/api/v1/articles/{slug}/withdraw/"): ("editor", {"reason": "R"}),

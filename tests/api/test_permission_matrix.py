@@ -19,8 +19,16 @@ pytestmark = pytest.mark.django_db
 
 ROLES = ["anonymous", "editor", "chief", "assigned_member", "other_member"]
 
-VERSION = {"title": "T", "body": "B", "reason": "Revision"}
-NEW_ARTICLE = {"slug": "new-one", "title": "T", "specialty": "medical-oncology", "body": "B"}
+VERSION = {"title": "T", "body": "B", "reason": "Revision", "provenance": "human"}
+NEW_ARTICLE = {
+    "slug": "new-one",
+    "title": "T",
+    "specialty": "medical-oncology",
+    "body": "B",
+    "provenance": "ai_generated",
+    "generator": "G",
+    "model_version": "M",
+}
 
 # (endpoint, method, path, body, {role: status}); a role not listed is refused with 403.
 MATRIX = [

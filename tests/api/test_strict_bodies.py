@@ -13,7 +13,13 @@ from tests.helpers import client_for
 
 pytestmark = pytest.mark.django_db
 
-NEW_ARTICLE = {"slug": "new-one", "title": "T", "specialty": "medical-oncology", "body": "B"}
+NEW_ARTICLE = {
+    "slug": "new-one",
+    "title": "T",
+    "specialty": "medical-oncology",
+    "body": "B",
+    "provenance": "human",
+}
 
 
 @pytest.fixture
@@ -63,7 +69,7 @@ def test_the_maximum_length_counts_the_text_as_sent(api):
 def test_text_is_kept_without_surrounding_whitespace_as_before(api):
     response = api.post(
         "/api/v1/articles/phesgo/versions/",
-        {"title": "  New title ", "body": "\nText\n", "reason": " Revised "},
+        {"title": "  New title ", "body": "\nText\n", "reason": " Revised ", "provenance": "human"},
         format="json",
     )
     assert response.status_code == 201

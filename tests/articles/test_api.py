@@ -35,6 +35,7 @@ def test_create_makes_the_article_with_version_one(api, world):
             "change_summary": "First draft.",
             "references": [{"citation": "ESC guideline.", "year": 2019, "doi": "10.1093/eurheartj/ehz455"}],
             "reason": "Reader question",
+            "provenance": "human",
         },
         format="json",
     )
@@ -52,7 +53,7 @@ def test_create_makes_the_article_with_version_one(api, world):
 def test_a_taken_slug_is_a_conflict(api):
     response = api.post(
         "/api/v1/articles/",
-        {"slug": "phesgo", "title": "T", "specialty": "medical-oncology", "body": "B"},
+        {"slug": "phesgo", "title": "T", "specialty": "medical-oncology", "body": "B", "provenance": "human"},
         format="json",
     )
     assert response.status_code == 409

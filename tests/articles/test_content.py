@@ -179,6 +179,7 @@ def test_the_api_accepts_the_reported_sentence_and_returns_it_unchanged(world):
             "change_summary": "eGFR <30 -> avoid",
             "references": [{"citation": "K+ < 3.5 and Mg2+ < 0.7 mmol/L: a review."}],
             "reason": "Reader question",
+            "provenance": "human",
         },
         format="json",
     )
@@ -209,7 +210,9 @@ def test_script_and_handler_payloads_are_stored_as_typed(world, payload):
     api = client_for(world.editor)
 
     response = api.post(
-        "/api/v1/articles/phesgo/versions/", {"title": payload, "body": payload, "reason": "r"}, format="json"
+        "/api/v1/articles/phesgo/versions/",
+        {"title": payload, "body": payload, "reason": "r", "provenance": "human"},
+        format="json",
     )
 
     assert response.status_code == 201, response.json()

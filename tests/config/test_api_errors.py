@@ -60,7 +60,9 @@ def test_field_errors_name_each_field(api):
 def test_html_in_article_text_is_stored_as_typed(api, text):
     # Not refused: any text is accepted, and rendering shows HTML as typed (tests/articles/test_rendering.py).
     response = api.post(
-        "/api/v1/articles/phesgo/versions/", {"title": "T", "body": text, "reason": "r"}, format="json"
+        "/api/v1/articles/phesgo/versions/",
+        {"title": "T", "body": text, "reason": "r", "provenance": "human"},
+        format="json",
     )
     assert response.status_code == 201
     assert ArticleVersion.objects.get(article__slug="phesgo", number=2).body == text
@@ -69,7 +71,9 @@ def test_html_in_article_text_is_stored_as_typed(api, text):
 def test_markdown_with_comparisons_and_autolinks_is_accepted(api):
     body = "Give it when ANC > 1.5 and platelets < 100 (see <https://www.esmo.org>)."
     response = api.post(
-        "/api/v1/articles/phesgo/versions/", {"title": "T", "body": body, "reason": "r"}, format="json"
+        "/api/v1/articles/phesgo/versions/",
+        {"title": "T", "body": body, "reason": "r", "provenance": "human"},
+        format="json",
     )
     assert response.status_code == 201
 

@@ -27,7 +27,7 @@ VERSIONS = "/api/v1/articles/phesgo/versions/"
 def new_version(client, key, body="Revised after the 2026 guideline."):
     return client.post(
         VERSIONS,
-        {"title": "Phesgo cycles", "body": body, "reason": "New guideline"},
+        {"title": "Phesgo cycles", "body": body, "reason": "New guideline", "provenance": "human"},
         format="json",
         HTTP_IDEMPOTENCY_KEY=key,
     )
@@ -104,7 +104,13 @@ def test_a_malformed_key_is_refused(world):
 
 def test_an_article_created_twice_with_one_key_exists_once(editor, oncology):
     client, key = client_for(editor), str(uuid.uuid4())
-    body = {"slug": "new-one", "title": "New?", "specialty": oncology.slug, "body": "Text."}
+    body = {
+        "slug": "new-one",
+        "title": "New?",
+        "specialty": oncology.slug,
+        "body": "Text.",
+        "provenance": "human",
+    }
     first = client.post("/api/v1/articles/", body, format="json", HTTP_IDEMPOTENCY_KEY=key)
     again = client.post("/api/v1/articles/", body, format="json", HTTP_IDEMPOTENCY_KEY=key)
     assert (first.status_code, again.status_code) == (201, 201)

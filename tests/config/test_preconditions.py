@@ -172,8 +172,20 @@ def retired(world):
 
 # (step, the article's state before, the body, who posts, the status a success answers)
 WORKFLOW_POSTS = [
-    ("versions", draft, {"title": "T2", "body": "Second text.", "reason": "Revision"}, "editor", 201),
-    ("versions", in_review, {"title": "T2", "body": "Second text.", "reason": "Revision"}, "editor", 201),
+    (
+        "versions",
+        draft,
+        {"title": "T2", "body": "Second text.", "reason": "Revision", "provenance": "human"},
+        "editor",
+        201,
+    ),
+    (
+        "versions",
+        in_review,
+        {"title": "T2", "body": "Second text.", "reason": "Revision", "provenance": "human"},
+        "editor",
+        201,
+    ),
     ("submit", draft, {"reason": "Ready"}, "editor", 200),
     ("withdraw", in_review, {"reason": "Pulled"}, "editor", 200),
     ("retire", draft, {"reason": "Superseded"}, "chief", 200),
