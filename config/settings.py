@@ -370,6 +370,9 @@ SPECTACULAR_SETTINGS = {
         "CommentStateEnum": "editorial.comments.models.CommentState",
         "WebhookEventTypeEnum": "editorial.webhooks.models.EventType",
         "WebhookDeliveryStatusEnum": "editorial.webhooks.models.DeliveryStatus",
+        # What a version records, and the kinds a caller may declare (not "not_recorded").
+        "ProvenanceEnum": "articles.provenance.Provenance",
+        "DeclaredProvenanceEnum": "articles.provenance.DECLARABLE_CHOICES",
     },
 }
 
@@ -386,6 +389,11 @@ PUBLIC_OVERDUE_TEXT = env_str(
     "PUBLIC_OVERDUE_TEXT",
     "Educational purpose only; exercise caution as this content is due for review by our Medical "
     "Advisory Board.",
+)
+# The caution line while the shown text was written by a model (ai_generated or ai_assisted) and
+# no approval of it stands.
+PUBLIC_AI_DRAFT_TEXT = env_str(
+    "PUBLIC_AI_DRAFT_TEXT", "AI-drafted, pending review by the Medical Advisory Board."
 )
 
 # --- Celery --------------------------------------------------------------------------------

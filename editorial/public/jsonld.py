@@ -19,6 +19,11 @@ Choices, each with its reason (docs/architecture.md, "The public read side"):
   and PubMed's URLs); any other (a guideline, a web page) is a ``CreativeWork``.
 - ``text`` is the shown version's text as readers see it, without the Markdown: the page is one
   answer, so the text is the page's own, rather than a separate ``mainEntity``.
+- ``digitalSourceType`` (CreativeWork's, with the IPTC digital source codes schema.org lists)
+  says when a model wrote the shown text: ``TrainedAlgorithmicMediaDigitalSource`` for
+  ``ai_generated``, ``CompositeWithTrainedAlgorithmicMediaDigitalSource`` (a person's work combined
+  with a model's) for ``ai_assisted``; a person's text, or one whose provenance was not recorded,
+  has none (schema.org has no code for "written by a person" that we could claim for it).
 - The page's own URL is the public site's to give (it is not ours to know), so there is none.
 """
 
@@ -30,6 +35,7 @@ from typing import Any
 from django.utils import timezone
 
 from articles.models import Reference
+from articles.provenance import Provenance
 from articles.rendering import render_markdown
 from editorial.comments.text import html_text
 from editorial.public.selectors import PublicPage, ReviewState
@@ -75,6 +81,13 @@ MEDICAL_SPECIALTIES = {
 }
 
 AUDIENCE = {"@type": "MedicalAudience", "audienceType": "Clinician"}
+
+# The IPTC digital source code (a schema.org IPTCDigitalSourceEnumeration member) of each
+# machine-written provenance.
+DIGITAL_SOURCE_TYPES = {
+    Provenance.AI_GENERATED: "TrainedAlgorithmicMediaDigitalSource",
+    Provenance.AI_ASSISTED: "CompositeWithTrainedAlgorithmicMediaDigitalSource",
+}
 
 
 def specialty_markup(specialty: Specialty) -> dict[str, str] | str:
@@ -141,6 +154,12 @@ def medical_web_page(page: PublicPage) -> dict[str, Any]:
         markup["lastReviewed"] = timezone.localdate(page.review.reviewed_at).isoformat()
         if page.reviewers:
             markup["reviewedBy"] = [reviewer_markup(member) for member in page.reviewers]
+    digital_source = DIGITAL_SOURCE_TYPES.get(version.provenance)
+    if digital_source is not None:
+        markup["digitalSourceType"] = {
+            "@type": "IPTCDigitalSourceEnumeration",
+            "@id": SCHEMA + digital_source,
+        }
     citations = [citation_markup(reference) for reference in version.references.all()]
     if citations:
         markup["citation"] = citations

@@ -8,7 +8,11 @@ The rules, in the words of docs/workflow.md ("What readers see"):
   still count under the approval rules; ``verify_approvals`` audits it.
 - Otherwise the page carries the caution line: the last approved text is shown as a *past*
   review ("Last reviewed on ..., review overdue") while it is reviewed again, and text that was
-  never approved is shown only when ``PUBLIC_SHOW_UNREVIEWED`` is on.
+  never approved is shown only when ``PUBLIC_SHOW_UNREVIEWED`` is on. While the shown text was
+  written by a model (``ai_generated`` or ``ai_assisted``), that line is ``PUBLIC_AI_DRAFT_TEXT``
+  ("AI-drafted, pending review by the Medical Advisory Board").
+- The provenance shown is the shown version's: once the board approves a version, the page
+  reports the provenance that version was approved with, whatever later drafts are.
 - Text the board rejected or asked to change is never shown: a version a decision went against
   is never the one shown as pending review, and a re-review that goes against the published text
   unpublishes it (``Article.request_changes`` / ``reject``).
@@ -28,6 +32,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from articles.models import IN_REVIEW, Article, ArticleStatus, ArticleVersion
+from articles.provenance import MACHINE_WRITTEN
 from editorial import eligibility
 from editorial.models import ReviewAssignment, ReviewRound, RoundOutcome
 from editorial.selectors import current_approval_round
@@ -56,18 +61,28 @@ class Badge:
     caution_text: str
 
 
-def public_badge(article: Article, *, now: datetime.datetime | None = None) -> Badge:
+def public_badge(
+    article: Article, *, now: datetime.datetime | None = None, provenance: str | None = None
+) -> Badge:
     """ "approved" while the published approval stands; otherwise the article's status (or
-    "expired" for a lapsed approval not yet back in review), with the caution line."""
+    "expired" for a lapsed approval not yet back in review), with the caution line: the
+    AI-drafted one when ``provenance``, the shown version's, says a model wrote it."""
     now = now or timezone.now()
+    machine_written = provenance in MACHINE_WRITTEN
     if article.published_version_id is not None:
         if article.shows_approval(now):
             return Badge("approved", False, "")
         being_reviewed = article.status in IN_REVIEW or article.status == ArticleStatus.EXPIRED
         return Badge(
-            article.status if being_reviewed else ArticleStatus.EXPIRED, True, settings.PUBLIC_OVERDUE_TEXT
+            article.status if being_reviewed else ArticleStatus.EXPIRED,
+            True,
+            settings.PUBLIC_AI_DRAFT_TEXT if machine_written else settings.PUBLIC_OVERDUE_TEXT,
         )
-    return Badge(article.status, True, settings.PUBLIC_CAUTION_TEXT)
+    return Badge(
+        article.status,
+        True,
+        settings.PUBLIC_AI_DRAFT_TEXT if machine_written else settings.PUBLIC_CAUTION_TEXT,
+    )
 
 
 class ReviewState:
@@ -124,7 +139,7 @@ def public_page(slug: str) -> PublicPage | None:
     return PublicPage(
         article=article,
         version=version,
-        badge=public_badge(article, now=now),
+        badge=public_badge(article, now=now, provenance=version.provenance),
         review=public_review(article, now=now),
         reviewers=_reviewers(article, version),
     )

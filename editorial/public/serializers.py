@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from articles.api.serializers import ReferenceSerializer
 from articles.models import Article
+from articles.provenance import Provenance
 from articles.rendering import render_markdown
 from editorial.public.jsonld import medical_web_page
 from editorial.public.selectors import PublicPage, ReviewState, public_badge
@@ -41,6 +42,15 @@ MEDICAL_WEB_PAGE_SCHEMA = {
         "dateModified": {"type": "string", "format": "date-time"},
         "datePublished": {"type": "string", "format": "date-time"},
         "lastReviewed": {"type": "string", "format": "date"},
+        "digitalSourceType": {
+            "type": "object",
+            "description": "Only for text a model wrote: an IPTCDigitalSourceEnumeration member.",
+            "properties": {
+                "@type": {"type": "string", "enum": ["IPTCDigitalSourceEnumeration"]},
+                "@id": {"type": "string", "format": "uri"},
+            },
+            "required": ["@type", "@id"],
+        },
         "specialty": _SPECIALTY,
         "about": _SPECIALTY,
         "audience": _TYPED,
@@ -142,6 +152,22 @@ class PublicArticleSerializer(serializers.Serializer):
     references = ReferenceSerializer(source="version.references", many=True)
     content_hash = serializers.CharField(
         source="version.content_hash", help_text="SHA-256 of the text shown."
+    )
+    provenance = serializers.ChoiceField(
+        source="version.provenance",
+        choices=Provenance.choices,
+        help_text="Who or what wrote the text shown (the approved version's, once approved): human, "
+        "ai_assisted, ai_generated, or not_recorded for text written before it was recorded. While "
+        "a model wrote it and no approval stands, caution_text says it is AI-drafted, pending review.",
+    )
+    generator = serializers.CharField(
+        source="version.generator", help_text="The system that drafted it (empty for a person's text)."
+    )
+    model_version = serializers.CharField(
+        source="version.model_version", help_text="The model that drafted it (empty for a person's text)."
+    )
+    source_reference = serializers.CharField(
+        source="version.source_reference", help_text="Where the draft came from, if recorded."
     )
 
     jsonld = serializers.SerializerMethodField(

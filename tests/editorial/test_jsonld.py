@@ -23,6 +23,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from articles.models import RiskLevel
+from articles.provenance import Provenance, VersionProvenance
 from config.audit import audit
 from editorial.public.jsonld import MEDICAL_SPECIALTIES
 from reviewers.models import ConflictOfInterest
@@ -45,6 +46,7 @@ PROPERTIES: dict[str, dict[str, set[str]]] = {
         "dateModified": {"Date", "DateTime"},
         "datePublished": {"Date", "DateTime"},
         "isPartOf": {"CreativeWork", "URL"},
+        "digitalSourceType": {"IPTCDigitalSourceEnumeration"},
     },
     "WebPage": {
         "lastReviewed": {"Date"},
@@ -63,6 +65,8 @@ PROPERTIES: dict[str, dict[str, set[str]]] = {
     "MedicalEnumeration": {},
     "Specialty": {},
     "MedicalSpecialty": {},
+    "MediaEnumeration": {},
+    "IPTCDigitalSourceEnumeration": {},
 }
 SUPERTYPES: dict[str, tuple[str, ...]] = {
     "Thing": (),
@@ -80,6 +84,8 @@ SUPERTYPES: dict[str, tuple[str, ...]] = {
     "MedicalEnumeration": ("Enumeration",),
     "Specialty": ("Enumeration",),
     "MedicalSpecialty": ("Specialty", "MedicalEnumeration"),
+    "MediaEnumeration": ("Enumeration",),
+    "IPTCDigitalSourceEnumeration": ("MediaEnumeration",),
 }
 # The members of schema.org's MedicalSpecialty enumeration (schema.org/MedicalSpecialty).
 MEDICAL_SPECIALTY_MEMBERS = {
@@ -91,6 +97,11 @@ MEDICAL_SPECIALTY_MEMBERS = {
     "Psychiatric", "PublicHealth", "Pulmonary", "Radiography", "Renal", "RespiratoryTherapy",
     "Rheumatologic", "SpeechPathology", "Surgical", "Toxicologic", "Urologic",
 }  # fmt: skip
+# The members of schema.org's IPTCDigitalSourceEnumeration we use (schema.org/IPTCDigitalSourceEnumeration).
+DIGITAL_SOURCE_MEMBERS = {
+    "TrainedAlgorithmicMediaDigitalSource",
+    "CompositeWithTrainedAlgorithmicMediaDigitalSource",
+}
 # schema.org accepts text where it expects a thing (its data model: "we expect that Text values
 # will be used"), for a value it has no type for: our specialties with no MedicalSpecialty member.
 TEXT_ACCEPTED_FOR = {"specialty", "about", "knowsAbout"}
@@ -140,6 +151,8 @@ def check_node(node: dict[str, Any], expected: set[str], path: str) -> list[str]
         member = node["@id"].removeprefix("https://schema.org/")
         if type_ == "MedicalSpecialty" and member not in MEDICAL_SPECIALTY_MEMBERS:
             problems.append(f"{path}: {node['@id']} is not a MedicalSpecialty")
+        if type_ == "IPTCDigitalSourceEnumeration" and member not in DIGITAL_SOURCE_MEMBERS:
+            problems.append(f"{path}: {node['@id']} is not an IPTC digital source type")
     for prop, value in node.items():
         if prop in ("@type", "@id", "@context"):
             continue
@@ -295,6 +308,31 @@ def test_a_page_pending_human_review_has_no_reviewers_and_no_review_date(public,
     assert "reviewedBy" not in markup
     assert "lastReviewed" not in markup
     assert "datePublished" not in markup
+
+
+@pytest.mark.parametrize(
+    ("kind", "member"),
+    [
+        (Provenance.AI_GENERATED, "TrainedAlgorithmicMediaDigitalSource"),
+        (Provenance.AI_ASSISTED, "CompositeWithTrainedAlgorithmicMediaDigitalSource"),
+    ],
+)
+def test_a_machine_written_page_says_so_with_schema_org_s_digital_source_type(
+    public, oncology, editor, settings, kind, member
+):
+    settings.PUBLIC_SHOW_UNREVIEWED = True
+    provenance = VersionProvenance(kind=kind, generator="Drafting pipeline", model_version="m-1")
+    article = ArticleFactory(specialty=oncology, actor=editor, provenance=provenance)
+
+    markup = public.get(PAGE.format(article.slug), {"format": "jsonld"}).json()
+
+    validate(markup)
+    assert markup["digitalSourceType"] == {
+        "@type": "IPTCDigitalSourceEnumeration",
+        "@id": f"https://schema.org/{member}",
+    }
+    # Not a vocabulary we would invent: the generator and model are the API's to say, not the markup's.
+    assert "Drafting pipeline" not in str(markup)
 
 
 def test_a_reviewer_whose_approval_no_longer_stands_is_not_named(public, approved_article, chief):
