@@ -25,6 +25,7 @@ from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
 from articles.diff import diff_versions
+from articles.provenance import Provenance
 from articles.rendering import render_markdown
 from config.admin import ReadOnlyHistoryAdmin
 from config.errors import ApplicationError, refusal_message
@@ -35,6 +36,9 @@ from reviewers.models import BoardMember
 from reviewers.roles import board_member_of, is_editor_in_chief
 
 DECLINE = "decline"
+
+# The queue's marker on a version a model wrote (a person's has none).
+QUEUE_MARKERS = {Provenance.AI_GENERATED: "AI draft", Provenance.AI_ASSISTED: "AI-assisted"}
 
 
 DIFF_VIEWS = ("inline", "side-by-side")
@@ -170,7 +174,11 @@ class ReviewAssignmentAdmin(ReadOnlyHistoryAdmin):
         return (
             selectors.review_desk_assignments(request.user)
             .select_related("round__article__specialty")
-            .annotate(article_title=F("round__version__title"), version_number=F("round__version__number"))
+            .annotate(
+                article_title=F("round__version__title"),
+                version_number=F("round__version__number"),
+                version_provenance=F("round__version__provenance"),
+            )
         )
 
     def has_module_permission(self, request: HttpRequest) -> bool:
@@ -229,8 +237,16 @@ class ReviewAssignmentAdmin(ReadOnlyHistoryAdmin):
         return assignment.round.article.get_risk_level_display()
 
     @admin.display(description="Version", ordering="round__version__number")
-    def version(self, assignment: ReviewAssignment) -> int:
-        return assignment.version_number
+    def version(self, assignment: ReviewAssignment) -> str:
+        marker = QUEUE_MARKERS.get(assignment.version_provenance)
+        if marker is None:
+            return str(assignment.version_number)
+        return format_html(
+            '{} <span class="review-provenance-marker" title="{}">{}</span>',
+            assignment.version_number,
+            Provenance(assignment.version_provenance).label,
+            marker,
+        )
 
     @admin.display(description="Due", ordering="due_at")
     def due(self, assignment: ReviewAssignment) -> str:
@@ -347,6 +363,8 @@ class ReviewAssignmentAdmin(ReadOnlyHistoryAdmin):
             "assignment": assignment,
             "article": article,
             "version": version,
+            "provenance": version.provenance_record(),
+            "provenance_label": version.get_provenance_display(),
             "body_html": mark_safe(render_markdown(version.body)),  # noqa: S308 - sanitised by nh3
             "references": version.references.all(),
             **_diff_context(request, round),

@@ -104,6 +104,15 @@ def test_every_desk_page_fits_a_phone_for_a_board_member_and_the_chief(
         assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH
         phone.screenshot(path=str(screenshots / "review-page-phone.png"))
 
+        # A model's draft says so at the top of its review page, which still fits a phone.
+        drafted = ReviewAssignment.objects.get(
+            reviewer__user__username="dr_oncology1", round__article__slug="immunotherapy-colitis-management"
+        )
+        assert_fits(phone, f"{reviews}/{drafted.pk}/change/")
+        assert phone.inner_text("#review-provenance").startswith("Drafted by AI")
+        box = phone.locator("#review-provenance").bounding_box()
+        assert box is not None and box["x"] + box["width"] <= PHONE_WIDTH
+
         # Side by side is for wide screens: asked for on a phone, the page still fits.
         assert_fits(phone, f"{reviews}/{open_review.pk}/change/?diff=side-by-side")
         assert_fits(phone, f"{reviews}/{closed_review.pk}/change/")
