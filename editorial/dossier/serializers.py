@@ -12,6 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from articles.models import Article, ArticleStatus, RiskLevel
+from articles.provenance import MACHINE_WRITTEN, Provenance
 from editorial.dossier.selectors import KINDS, Entry, Kind
 from editorial.models import Decision, RoundOutcome, RoundTrigger
 from editorial.webhooks.models import DeliveryStatus, EventType
@@ -29,7 +30,22 @@ def _version_created(version: Any) -> dict[str, Any]:
         "title": version.title,
         "content_hash": version.content_hash,
         "change_summary": version.change_summary,
+        "provenance": version.provenance,
+        "generator": version.generator,
+        "model_version": version.model_version,
+        "source_reference": version.source_reference,
     }
+
+
+def provenance_words(details: dict[str, Any]) -> str:
+    """Who or what wrote a version, for people: "" for a person's text (the entry names them)."""
+    kind = details.get("provenance")
+    if kind not in MACHINE_WRITTEN:
+        return " (provenance not recorded)" if kind == Provenance.NOT_RECORDED else ""
+    made = [f"generator {details['generator']}", f"model {details['model_version']}"]
+    if details.get("source_reference"):
+        made.append(f"source {details['source_reference']}")
+    return f" ({Provenance(kind).label}: {', '.join(made)})"
 
 
 def _round_opened(round: Any) -> dict[str, Any]:
@@ -122,7 +138,7 @@ def summary(entry: Entry, details: dict[str, Any]) -> str:
     )
     match entry.kind:
         case Kind.VERSION_CREATED:
-            line = f"Version {details['number']} written by {who}"
+            line = f"Version {details['number']} written by {who}{provenance_words(details)}"
             return line + (f": {details['change_summary']}" if details["change_summary"] else "")
         case Kind.ROUND_OPENED:
             base = details["base_version"]
@@ -140,6 +156,8 @@ def summary(entry: Entry, details: dict[str, Any]) -> str:
             line = (
                 f"{details['reviewer']}: {_label(Decision, details['decision'])} on version {entry.version}"
             )
+            decided_on = (details["snapshot"] or {}).get("version") or {}
+            line += provenance_words(decided_on)
             if details["comment"]:
                 line += f": {details['comment']}"
             if details["voided_at"]:
@@ -217,6 +235,10 @@ class DossierVersionCreatedSerializer(serializers.Serializer):
     title = serializers.CharField()
     content_hash = serializers.CharField(help_text="SHA-256 of the version's title, text and references.")
     change_summary = serializers.CharField(allow_blank=True)
+    provenance = serializers.ChoiceField(choices=Provenance.choices, help_text="Who or what wrote it.")
+    generator = serializers.CharField(allow_blank=True)
+    model_version = serializers.CharField(allow_blank=True)
+    source_reference = serializers.CharField(allow_blank=True)
 
 
 class DossierRoundOpenedSerializer(serializers.Serializer):
@@ -254,7 +276,7 @@ DECISION_SNAPSHOT_SCHEMA = {
     "specialties, active), as_specialist, override_reason, conflicts_of_interest (each with "
     "about_article, keyword, reason, declared_on, expires_on, in_force, covers_article), article "
     "(risk_level, specialty), quorum (required_approvals, specialist_required), version (number, "
-    "content_hash).",
+    "content_hash; from schema 2 also provenance, generator, model_version, source_reference).",
     "additionalProperties": True,
 }
 

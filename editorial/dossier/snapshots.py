@@ -3,7 +3,8 @@
 A regulator's question about an approval is about the moment it was given: the reviewer's
 credentials and specialties then, the conflicts of interest they had declared by then (in force
 or not), the article's risk level and specialty then, the quorum rule the round ran under, and the
-exact text. All of these can change later; the snapshot keeps them as they were.
+exact text and who or what wrote it (its provenance). All of these can change later; the
+snapshot keeps them as they were.
 
 ``source`` says how it was recorded: ``decision`` (by the decision itself, in its transaction) or
 ``history`` (filled afterwards for decisions made before snapshots existed, from the history kept
@@ -16,12 +17,15 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from articles.models import RiskLevel
+from articles.models import ArticleVersion, RiskLevel
 from editorial import eligibility
 from editorial.models import ReviewAssignment, ReviewRound
 from reviewers.models import BoardMember, ConflictOfInterest, Specialty
 
-SNAPSHOT_SCHEMA = 1
+# 1: issue 14's snapshot; 2: the version also records its provenance (issue 15). Snapshots are
+# never rewritten, so those written before keep schema 1 (the version row still has its
+# provenance, which for text written before it was recorded is "not_recorded").
+SNAPSHOT_SCHEMA = 2
 
 
 class Source:
@@ -101,5 +105,17 @@ def decision_snapshot(
             "required_approvals": round.required_approvals,
             "specialist_required": article.risk_level == RiskLevel.HIGH,
         },
-        "version": {"number": round.version.number, "content_hash": round.version.content_hash},
+        "version": version_record(round.version),
+    }
+
+
+def version_record(version: ArticleVersion) -> dict[str, Any]:
+    """The version decided on: its number, the hash of its text and its provenance."""
+    return {
+        "number": version.number,
+        "content_hash": version.content_hash,
+        "provenance": version.provenance,
+        "generator": version.generator,
+        "model_version": version.model_version,
+        "source_reference": version.source_reference,
     }

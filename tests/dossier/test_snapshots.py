@@ -84,7 +84,14 @@ def test_a_decision_records_what_it_was_made_under(oncology, editor, chief, memb
         "specialty": {"slug": "medical-oncology", "name": "Medical oncology"},
     }
     assert snapshot["quorum"] == {"required_approvals": 2, "specialist_required": True}
-    assert snapshot["version"] == {"number": 1, "content_hash": article.current_version.content_hash}
+    assert snapshot["version"] == {
+        "number": 1,
+        "content_hash": article.current_version.content_hash,
+        "provenance": "human",
+        "generator": "",
+        "model_version": "",
+        "source_reference": "",
+    }
     by_id = {conflict["id"]: conflict for conflict in snapshot["conflicts_of_interest"]}
     assert by_id[lapsed.pk] == {
         "id": lapsed.pk,
@@ -160,8 +167,11 @@ class TestTheBackfill:
         filled = refreshed(assignment).decision_snapshot
         assert (filled["source"], filled["not_recorded"]) == ("history", [])
         assert filled["reviewer"] == recorded["reviewer"]  # MD, PhD and oncology only, as then
-        for part in ("article", "quorum", "version", "as_specialist"):
+        for part in ("article", "quorum", "as_specialist"):
             assert filled[part] == recorded[part]
+        # The backfill writes issue 14's schema: the version's number and hash, not its provenance.
+        assert filled["schema"] == 1
+        assert filled["version"] == {key: recorded["version"][key] for key in ("number", "content_hash")}
         (then,) = filled["conflicts_of_interest"]
         assert (then["keyword"], then["in_force"], then["covers_article"]) == ("Roche", False, None)
         assert then["expires_on"] == conflict.expires_on.isoformat()
