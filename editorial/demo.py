@@ -21,7 +21,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from articles.models import Article, RiskLevel
-from articles.services import create_article
+from articles.provenance import Provenance, VersionProvenance
+from articles.services import HUMAN_WRITTEN, create_article
 from config.audit import audit
 from config.security import two_factor
 from editorial import services, staleness
@@ -102,6 +103,7 @@ class DemoArticle:
     title: str
     body: str
     references: tuple[dict[str, object], ...] = field(default=())
+    provenance: VersionProvenance = HUMAN_WRITTEN
 
 
 PHESGO_TITLE = (
@@ -225,6 +227,13 @@ ARTICLES = [
         risk_level=RiskLevel.STANDARD,
         title="How is colitis from immune checkpoint inhibitors managed?",
         body="A demonstration article: recognising and treating immune-related colitis.",
+        # Drafted by a model and in review: the desk and the public page say so.
+        provenance=VersionProvenance(
+            kind=Provenance.AI_GENERATED,
+            generator="Demo drafting pipeline",
+            model_version="demo-model-2026-01",
+            source_reference="draft-job-0001",
+        ),
     ),
     DemoArticle(
         slug="statins-after-myocardial-infarction",
@@ -508,6 +517,7 @@ def seed_demo(*, password: str) -> SeedReport:
                 references=article.references,
                 change_summary="First draft.",
                 reason="First draft",
+                provenance=article.provenance,
             )
         story.play(created, cast, timeline)
         report.add(f"article {article.slug} ({Article.objects.get(pk=created.pk).status})")
