@@ -67,17 +67,9 @@ class ReferenceWriteSerializer(StrictSerializer):
     )
 
 
+# Who or what wrote a version (articles/provenance.py); "not_recorded" only on versions written
+# before it was recorded.
 PROVENANCE_FIELDS = ["provenance", "generator", "model_version", "source_reference"]
-
-
-class ProvenanceSerializer(serializers.ModelSerializer):
-    """Who or what wrote a version (articles/provenance.py): ``not_recorded`` only for versions
-    written before it was recorded."""
-
-    class Meta:
-        model = ArticleVersion
-        fields = PROVENANCE_FIELDS
-        read_only_fields = fields
 
 
 class VersionSerializer(serializers.ModelSerializer):
