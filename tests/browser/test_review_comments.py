@@ -209,6 +209,7 @@ def test_comments_are_anchored_answered_cited_and_carried_to_the_next_version(
                 "body": V3_BODY,
                 "references": list(PHESGO_REFERENCES),
                 "change_summary": "Cardiac monitoring interval; neutropenia line moved to the leaflet.",
+                "provenance": "human",
                 "reason": "Answering the board's comments",
             },
             format="json",
