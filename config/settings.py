@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "editorial",
     "editorial.comments",
     "editorial.webhooks",
+    "editorial.triage",
 ]
 
 MIDDLEWARE = [
@@ -571,6 +572,37 @@ CELERY_BEAT_SCHEDULE["deliver-due-webhooks"] = {
     "task": "editorial.webhooks.tasks.deliver_due_webhooks",
     "schedule": datetime.timedelta(seconds=WEBHOOK_SWEEP_EVERY_SECONDS),
     "options": {"expires": WEBHOOK_SWEEP_EVERY_SECONDS},
+}
+
+# --- Triage --------------------------------------------------------------------------------
+
+# The triage queue (editorial/triage, docs/architecture.md "The triage queue"): pending articles
+# ranked by a score of points. A high-risk article gets TRIAGE_WEIGHT_HIGH_RISK; a current version
+# drafted by a model TRIAGE_WEIGHT_AI_GENERATED (with AI assistance TRIAGE_WEIGHT_AI_ASSISTED,
+# provenance not recorded TRIAGE_WEIGHT_NOT_RECORDED); each day waiting TRIAGE_WEIGHT_PER_DAY_WAITING
+# up to TRIAGE_MAX_DAYS_WAITING days; each tenfold of page views in the last TRIAGE_PAGE_VIEWS_DAYS
+# days TRIAGE_WEIGHT_PER_TENFOLD_VIEWS. The forecast divides the backlog by the rounds the board
+# completed a week over the last TRIAGE_THROUGHPUT_WEEKS weeks. With TRIAGE_AUTO_SUBMIT on, beat
+# submits the top of the queue every TRIAGE_AUTO_SUBMIT_EVERY_MINUTES while the board has free
+# seats, at most TRIAGE_AUTO_SUBMIT_MAX_PER_RUN articles a run.
+TRIAGE_WEIGHTS = {
+    "high_risk": env_int("TRIAGE_WEIGHT_HIGH_RISK", default=30, minimum=0),
+    "ai_generated": env_int("TRIAGE_WEIGHT_AI_GENERATED", default=40, minimum=0),
+    "ai_assisted": env_int("TRIAGE_WEIGHT_AI_ASSISTED", default=15, minimum=0),
+    "not_recorded": env_int("TRIAGE_WEIGHT_NOT_RECORDED", default=10, minimum=0),
+    "per_day_waiting": env_int("TRIAGE_WEIGHT_PER_DAY_WAITING", default=1, minimum=0),
+    "max_days_waiting": env_int("TRIAGE_MAX_DAYS_WAITING", default=60, minimum=1),
+    "per_tenfold_views": env_int("TRIAGE_WEIGHT_PER_TENFOLD_VIEWS", default=10, minimum=0),
+}
+TRIAGE_PAGE_VIEWS_DAYS = env_int("TRIAGE_PAGE_VIEWS_DAYS", default=28, minimum=1)
+TRIAGE_THROUGHPUT_WEEKS = env_int("TRIAGE_THROUGHPUT_WEEKS", default=4, minimum=1)
+TRIAGE_AUTO_SUBMIT = env_bool("TRIAGE_AUTO_SUBMIT", default=False)
+TRIAGE_AUTO_SUBMIT_EVERY_MINUTES = env_int("TRIAGE_AUTO_SUBMIT_EVERY_MINUTES", default=60, minimum=1)
+TRIAGE_AUTO_SUBMIT_MAX_PER_RUN = env_int("TRIAGE_AUTO_SUBMIT_MAX_PER_RUN", default=200, minimum=1)
+CELERY_BEAT_SCHEDULE["auto-submit-triage"] = {
+    "task": "editorial.triage.tasks.auto_submit_triage",
+    "schedule": datetime.timedelta(minutes=TRIAGE_AUTO_SUBMIT_EVERY_MINUTES),
+    "options": {"expires": TRIAGE_AUTO_SUBMIT_EVERY_MINUTES * 60},
 }
 
 # --- Health checks -------------------------------------------------------------------------

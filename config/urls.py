@@ -19,6 +19,7 @@ api_v1 = [
     path("", include("editorial.dossier.urls")),
     path("", include("editorial.comments.urls")),
     path("", include("editorial.webhooks.urls")),
+    path("", include("editorial.triage.urls")),
 ]
 
 urlpatterns = [

@@ -1,0 +1,2 @@
+"""The triage queue: which pending article the board should review next (docs/architecture.md,
+"The triage queue")."""
