@@ -56,6 +56,7 @@ def test_beat_sends_reminders_every_15_minutes_and_the_daily_work_daily_by_defau
         "relay-outbox": ["editorial.tasks.relay_outbox", 30.0, 30],
         "deliver-due-webhooks": ["editorial.webhooks.tasks.deliver_due_webhooks", 30.0, 30],
         "beat-heartbeat": ["editorial.observability.tasks.beat_heartbeat", 60.0, 60],
+        "auto-submit-triage": ["editorial.triage.tasks.auto_submit_triage", 3600.0, 3600],
     }
 
 
