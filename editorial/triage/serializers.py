@@ -47,9 +47,9 @@ class PageViewItemSerializer(StrictSerializer):
 
 
 class PageViewsSerializer(StrictSerializer):
-    items = PageViewItemSerializer(
-        many=True,
-        allow_empty=False,
+    items = serializers.ListField(
+        child=PageViewItemSerializer(),
+        min_length=1,
         max_length=MAX_PAGE_VIEW_ITEMS,
         help_text=f"Up to {MAX_PAGE_VIEW_ITEMS} counts, each the total of one page on one day. Sending a "
         "count again for the same page and day replaces it; within one batch the later one is kept.",

@@ -110,6 +110,10 @@ VALID_BODIES = {
     ("post", "/api/v1/comments/{id}/reopen/"): ("editor", {"reason": "R"}),
     ("post", "/api/v1/webhooks/endpoints/"): ("chief", WEBHOOK_ENDPOINT),
     ("patch", "/api/v1/webhooks/endpoints/{id}/"): ("chief", WEBHOOK_ENDPOINT),
+    ("post", "/api/v1/triage/page-views/"): (
+        "chief",
+        {"items": [{"slug": "phesgo", "date": "2030-01-01", "views": 5}]},
+    ),
 }
 
 
