@@ -22,11 +22,14 @@ from __future__ import annotations
 
 import datetime
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
 from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import (
     Case,
     DateTimeField,
@@ -41,7 +44,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, Greatest, Least, Log
+from django.db.models.functions import Cast, Coalesce, Greatest, Least, Ln
 from django.utils import timezone
 
 from articles.models import Article, RiskLevel
@@ -90,7 +93,8 @@ class DaysSince(Func):
 
     def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
         now_sql, then_sql, params = self._parts(compiler, connection)
-        return f"(EXTRACT(EPOCH FROM ({now_sql} - {then_sql})) / 86400.0)", params
+        # EXTRACT gives numeric (PostgreSQL 14 on); the score is float arithmetic throughout.
+        return f"(CAST(EXTRACT(EPOCH FROM ({now_sql} - {then_sql})) AS double precision) / 86400.0)", params
 
     def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
         now_sql, then_sql, params = self._parts(compiler, connection)
@@ -148,8 +152,10 @@ def ranked(queryset: QuerySet[Article], *, now: datetime.datetime) -> QuerySet[A
             waiting_points=Least(F("days_waiting"), _points(weights["max_days_waiting"]))
             * _points(weights["per_day_waiting"]),
             recent_views=recent_views(today),
-            views_points=Cast(Log(Value(10), F("recent_views") + 1), FloatField())
-            * _points(weights["per_tenfold_views"]),
+            # log10 as ln / ln 10 on a float: PostgreSQL's two-argument LOG works in numeric,
+            # which is many times slower over a whole queue.
+            views_points=Ln(Cast(F("recent_views") + 1, FloatField()))
+            * _points(weights["per_tenfold_views"] / math.log(10)),
             score=F("risk_points") + F("provenance_points") + F("waiting_points") + F("views_points"),
         )
         # Article ids grow with time: the oldest article first among equals.
@@ -157,15 +163,28 @@ def ranked(queryset: QuerySet[Article], *, now: datetime.datetime) -> QuerySet[A
     )
 
 
+@contextmanager
+def _planned_without_jit() -> Iterator[None]:
+    """PostgreSQL compiles a query this costly with its JIT, which takes longer than evaluating the
+    score's few float operations per row (measured in docs/benchmarks.md): off for this transaction."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL jit = off")
+        yield
+
+
 def queue(*, now: datetime.datetime | None = None, limit: int = 50) -> list[Article]:
     """The top ``limit`` of the queue, each with its score's parts (``ranked``) and ``rank`` (1 for
-    the first), its specialty and current version: one query whatever the limit."""
+    the first), its specialty and current version: one query whatever the limit (two statements
+    on PostgreSQL, with the JIT setting)."""
     now = now or timezone.now()
-    entries = list(
-        ranked(pending_articles(), now=now)
-        .select_related("specialty", "current_version")
-        .defer("current_version__body")[:limit]
-    )
+    with _planned_without_jit():
+        entries = list(
+            ranked(pending_articles(), now=now)
+            .select_related("specialty", "current_version")
+            .defer("current_version__body")[:limit]
+        )
     for rank, entry in enumerate(entries, start=1):
         entry.rank = rank
     return entries
@@ -174,9 +193,10 @@ def queue(*, now: datetime.datetime | None = None, limit: int = 50) -> list[Arti
 def queue_head(*, now: datetime.datetime, limit: int) -> list[dict[str, Any]]:
     """The top ``limit`` of the queue as the auto-submission reads it: id, specialty, risk level and
     score, in rank order (one query)."""
-    return list(
-        ranked(pending_articles(), now=now).values("pk", "specialty_id", "risk_level", "score")[:limit]
-    )
+    with _planned_without_jit():
+        return list(
+            ranked(pending_articles(), now=now).values("pk", "specialty_id", "risk_level", "score")[:limit]
+        )
 
 
 # --- Capacity, throughput, forecast -----------------------------------------------------------

@@ -59,6 +59,6 @@ def test_the_page_costs_the_same_queries_at_one_and_fifty_articles(
         pending(oncology, editor, slug=f"waiting-{number}", age_days=number % 5)
     client = signed_in(chief)
 
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(14):
         response = client.get(PAGE)
     assert len(response.context["entries"]) == count

@@ -1,0 +1,23 @@
+"""The triage benchmark runs and reads what it says: the ranked top of the queue, the summary and
+the bare floor over the same pending articles."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.triage import build, run
+from editorial.triage.models import PageViews
+
+
+@pytest.mark.django_db
+def test_the_benchmark_times_the_queue_the_summary_and_the_floor_on_the_same_rows():
+    build(articles=30, view_days=2)
+
+    results = run(limit=10, repeat=2)
+
+    assert PageViews.objects.count() == 60
+    assert [(result.name, result.rows, len(result.seconds)) for result in results] == [
+        ("queue (top, ranked)", 10, 2),
+        ("summary (count, capacity, throughput)", 30, 2),
+        ("bare: pending by age (floor)", 10, 2),
+    ]
