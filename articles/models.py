@@ -12,6 +12,7 @@ import hashlib
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -79,6 +80,11 @@ class ArticleQuerySet(models.QuerySet["Article"]):
         return self.filter(published_version__isnull=False, review_due_at__gt=now).exclude(
             status__in=APPROVAL_LAPSED
         )
+
+
+# Slugs that name a route under /api/v1/articles/ rather than an article (POST
+# /api/v1/articles/bulk/ is the bulk import), so no new article may take one.
+RESERVED_SLUGS = frozenset({"bulk"})
 
 
 class Article(ConcurrentTransitionMixin, models.Model):
@@ -155,6 +161,13 @@ class Article(ConcurrentTransitionMixin, models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        if self._state.adding and self.slug in RESERVED_SLUGS:
+            raise ValidationError(
+                {"slug": f"“{self.slug}” is reserved: /api/v1/articles/{self.slug}/ is not an article."},
+                code="reserved",
+            )
 
     # --- Status transitions (docs/architecture.md, section 4) ----------------------------------
     # Each method only moves the status and sets the article's own fields; rounds, assignments,
