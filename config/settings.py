@@ -292,6 +292,12 @@ if API_MAX_JSON_DEPTH > 200:
 # A PATCH of an article must send the ETag the client read as If-Match (428 without it); off, a
 # PATCH without it overwrites, as it did before. A stale If-Match is refused (412) either way.
 API_REQUIRE_IF_MATCH = env_bool("API_REQUIRE_IF_MATCH", default=True)
+# The bulk import (POST /api/v1/articles/bulk/, manage.py import_articles): lines per batch (each
+# batch one transaction, written whole or not at all), and the most lines and bytes one request
+# may send (more is a 413).
+BULK_IMPORT_BATCH_SIZE = env_int("BULK_IMPORT_BATCH_SIZE", default=1000, minimum=1)
+API_BULK_IMPORT_MAX_LINES = env_int("API_BULK_IMPORT_MAX_LINES", default=2000, minimum=1)
+API_BULK_IMPORT_MAX_BYTES = env_int("API_BULK_IMPORT_MAX_BYTES", default=20_000_000, minimum=1024)
 # How long a POST's Idempotency-Key is remembered (with the response it got), per user.
 IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", default=24, minimum=1)
 

@@ -65,6 +65,13 @@ class LineResult:
 
 
 @dataclass(frozen=True)
+class Unreadable:
+    """A line of a file that could not be decoded, with why."""
+
+    message: str
+
+
+@dataclass(frozen=True)
 class LineInput:
     """A line whose shape is right: every field of the right type, references as a list of
     objects. Its values are still as given (normalised and validated by the writer)."""
@@ -83,6 +90,8 @@ class LineInput:
 
 def read_line(number: int, raw: Any, *, default_reason: str) -> LineInput | dict[str, list[str]]:
     """The line as a ``LineInput``, or the errors of its shape by field."""
+    if isinstance(raw, Unreadable):
+        return {"non_field_errors": [raw.message]}
     if not isinstance(raw, Mapping):
         return {"non_field_errors": ["A line must be a JSON object."]}
     errors: dict[str, list[str]] = {}

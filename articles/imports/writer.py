@@ -84,14 +84,13 @@ class _Batch:
 def import_articles(
     *,
     actor: AbstractBaseUser,
-    lines: Iterable[Any],
+    lines: Iterable[tuple[int, Any]],
     batch_size: int,
     reason: str = DEFAULT_REASON,
-    first_line: int = 1,
 ) -> Iterator[list[LineResult]]:
-    """Import ``lines`` (decoded JSON objects) in batches of ``batch_size``, each batch in its own
-    transaction; yields each batch's results, in line order, once the batch is committed or
-    refused. A line without its own ``reason`` gets ``reason``."""
+    """Import ``lines`` (decoded JSON objects, each with its line number) in batches of
+    ``batch_size``, each batch in its own transaction; yields each batch's results, in line
+    order, once the batch is committed or refused. A line without its own ``reason`` gets ``reason``."""
     if not is_editor(actor):
         raise ImportForbidden("Only editors and editors-in-chief can import articles.")
     if batch_size < 1:
@@ -99,7 +98,7 @@ def import_articles(
     seen: dict[str, int] = {}
     specialties: dict[str, int] = {}
     batch: list[tuple[int, Any]] = []
-    for number, raw in enumerate(lines, start=first_line):
+    for number, raw in lines:
         batch.append((number, raw))
         if len(batch) == batch_size:
             yield _import_batch(actor=actor, batch=batch, seen=seen, specialties=specialties, reason=reason)
@@ -162,7 +161,7 @@ def _attempt(
         )
         results = [
             result
-            if result.outcome == Outcome.REFUSED
+            if result.outcome in (Outcome.REFUSED, Outcome.UNCHANGED)
             else LineResult(line=result.line, slug=result.slug, outcome=Outcome.NOT_WRITTEN, detail=detail)
             for result in results
         ]

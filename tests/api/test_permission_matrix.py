@@ -29,11 +29,13 @@ NEW_ARTICLE = {
     "generator": "G",
     "model_version": "M",
 }
+BULK_LINE = {**NEW_ARTICLE, "slug": "imported-one"}
 
 # (endpoint, method, path, body, {role: status}); a role not listed is refused with 403.
 MATRIX = [
     ("articles", "get", "/api/v1/articles/", None, {"editor": 200, "chief": 200}),
     ("articles", "post", "/api/v1/articles/", NEW_ARTICLE, {"editor": 201, "chief": 201}),
+    ("bulk import", "post", "/api/v1/articles/bulk/", [BULK_LINE], {"editor": 200, "chief": 200}),
     ("article", "get", "/api/v1/articles/{in_review}/", None, {"editor": 200, "chief": 200}),
     (
         "article",
@@ -167,6 +169,7 @@ EDITORS = {"editor", "chief"}
 EVERYONE = set(ROLES)
 NOT_ALLOWED = [
     ("put", "/api/v1/articles/{in_review}/", EDITORS),
+    ("get", "/api/v1/articles/bulk/", EDITORS),
     ("delete", "/api/v1/articles/{in_review}/", EDITORS),
     ("delete", "/api/v1/articles/{in_review}/versions/1/", EDITORS),
     ("patch", "/api/v1/articles/{in_review}/versions/1/", EDITORS),

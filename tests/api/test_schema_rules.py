@@ -26,7 +26,8 @@ def request_bodies(schema):
     for path, operations in schema["paths"].items():
         for method, operation in operations.items():
             if "requestBody" in operation:
-                ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+                body = operation["requestBody"]["content"]["application/json"]["schema"]
+                ref = body["items"]["$ref"] if body.get("type") == "array" else body["$ref"]
                 yield f"{method.upper()} {path}", ref.rsplit("/", 1)[1]
 
 

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 def run(actor, lines, batch_size=100, **kwargs):
     return [
         result
-        for batch in import_articles(actor=actor, lines=lines, batch_size=batch_size, **kwargs)
+        for batch in import_articles(actor=actor, lines=enumerate(lines, 1), batch_size=batch_size, **kwargs)
         for result in batch
     ]
 
@@ -164,8 +164,8 @@ def test_a_new_version_has_the_history_of_create_version(importer, cardiology):
 
 
 def test_a_refused_line_keeps_its_batch_out_while_other_batches_are_written(importer, cardiology):
-    lines = [line("a"), line("b"), line("c", title=""), line("d", references=[{"citation": "x", "year": 1200}]),
-             line("e"), line("f")]  # fmt: skip
+    bad_year = [{"citation": "x", "year": 1200}]
+    lines = [line("a"), line("b"), line("c", title=""), line("d", references=bad_year), line("e"), line("f")]
 
     results = run(importer, lines, batch_size=4)
 
