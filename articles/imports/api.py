@@ -30,7 +30,7 @@ from articles.models import RiskLevel
 from articles.provenance import DECLARABLE, MACHINE_WRITTEN, VersionProvenance
 from articles.services import MAX_REFERENCES
 from config.api.errors import error_response, invalid
-from config.api.fields import WHITESPACE, Slug, Text
+from config.api.fields import NOT_BLANK, WHITESPACE, Slug, Text
 from config.api.parsers import NUL_MESSAGE, TooDeeplyNested, _nul_error, find_nul, nesting_depth
 from config.api.serializers import StrictSerializer
 
@@ -119,7 +119,11 @@ class BulkLineSerializer(StrictSerializer):
                 },
             },
             {
-                "properties": {"provenance": {"pattern": f"^({_MACHINE})$"}},
+                "properties": {
+                    "provenance": {"pattern": f"^({_MACHINE})$"},
+                    "generator": {"pattern": NOT_BLANK},
+                    "model_version": {"pattern": NOT_BLANK},
+                },
                 "required": ["generator", "model_version"],
             },
         ]
