@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import unicodedata
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 
 def normalise_text(text: str) -> str:
@@ -46,6 +46,18 @@ class ReferenceContent:
             pmid=(self.pmid or "").strip(),
         )
 
+    def document(self) -> dict[str, object]:
+        # By hand rather than ``dataclasses.asdict``, which deep-copies every value and was a sixth
+        # of a bulk import's planning; the keys are sorted when dumped, so the bytes are the same.
+        return {
+            "citation": self.citation,
+            "source": self.source,
+            "year": self.year,
+            "url": self.url,
+            "doi": self.doi,
+            "pmid": self.pmid,
+        }
+
 
 @dataclass(frozen=True)
 class VersionContent:
@@ -66,7 +78,7 @@ class VersionContent:
             "format": 1,
             "title": content.title,
             "body": content.body,
-            "references": [asdict(reference) for reference in content.references],
+            "references": [reference.document() for reference in content.references],
         }
         return json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 

@@ -26,6 +26,49 @@ def test_hash_is_a_pinned_sha256_of_the_canonical_form():
     assert CONTENT.sha256() == "183e2dcd85b8386211b23ee0afa4761142de1bc957904e2dbc00d22b1465be91"
 
 
+# Hashes computed before the canonical form was built by hand instead of with dataclasses.asdict:
+# any change to it must keep these bytes, or recorded approvals stop naming their text.
+PINNED = [
+    (
+        VersionContent(title="Dosing?", body="Take one."),
+        b'{"body":"Take one.","format":1,"references":[],"title":"Dosing?"}',
+        "34f17d9c91e2f9f6eac05f1d331a63b7a943d117b54b21fcdb100096cfcc6105",
+    ),
+    (
+        VersionContent(title="Q", body="A", references=(ReferenceContent(citation="Only a citation"),)),
+        b'{"body":"A","format":1,"references":[{"citation":"Only a citation","doi":"","pmid":"",'
+        b'"source":"","url":"","year":null}],"title":"Q"}',
+        "f603571db79408a8aad102e2550d7ea5b4cc430b68fe28c4cd7b9b381a641670",
+    ),
+    (
+        VersionContent(
+            title=" HbA1c \u2265 48 mmol/mol\r\n",
+            body='\u03b2-blocker "quoted" \\ back\tslash\r\nline <b>x</b>',
+            references=(
+                ReferenceContent(
+                    citation="Cafe\u0301",
+                    source="ESC",
+                    year=2023,
+                    url=" https://e.org/x ",
+                    doi="10.1/x",
+                    pmid="1",
+                ),
+                ReferenceContent(citation="Two", year=1999),
+            ),
+        ),
+        None,
+        "1ecb4bf9348261b52b02cfe5f6f6abe54641ae1bd04c60fb39b3549f44472631",
+    ),
+]
+
+
+@pytest.mark.parametrize(("content", "canonical", "digest"), PINNED)
+def test_known_contents_keep_their_canonical_bytes_and_hashes(content, canonical, digest):
+    if canonical is not None:
+        assert content.canonical_bytes() == canonical
+    assert content.sha256() == digest
+
+
 def test_equal_content_gives_equal_hash():
     copy = VersionContent(title="A question?", body="An answer.\n\nWith evidence.", references=(REFERENCE,))
     assert copy.sha256() == CONTENT.sha256()
