@@ -87,6 +87,14 @@ class ArticleQuerySet(models.QuerySet["Article"]):
 RESERVED_SLUGS = frozenset({"bulk"})
 
 
+def refuse_reserved_slug(slug: str) -> None:
+    """A new article's rule beyond its fields (``Article.clean``; the bulk import checks it too)."""
+    if slug in RESERVED_SLUGS:
+        raise ValidationError(
+            {"slug": f"“{slug}” is reserved: /api/v1/articles/{slug}/ is not an article."}, code="reserved"
+        )
+
+
 class Article(ConcurrentTransitionMixin, models.Model):
     slug = models.SlugField(max_length=200, unique=True)
     title = models.CharField(max_length=300, help_text="The working title editors see in lists.")
@@ -163,11 +171,8 @@ class Article(ConcurrentTransitionMixin, models.Model):
         return self.title
 
     def clean(self) -> None:
-        if self._state.adding and self.slug in RESERVED_SLUGS:
-            raise ValidationError(
-                {"slug": f"“{self.slug}” is reserved: /api/v1/articles/{self.slug}/ is not an article."},
-                code="reserved",
-            )
+        if self._state.adding:
+            refuse_reserved_slug(self.slug)
 
     # --- Status transitions (docs/architecture.md, section 4) ----------------------------------
     # Each method only moves the status and sets the article's own fields; rounds, assignments,

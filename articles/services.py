@@ -40,7 +40,9 @@ HUMAN_WRITTEN = VersionProvenance()
 REFERENCE_FIELDS = ("citation", "source", "year", "url", "doi", "pmid")
 
 
-def _reference_rows(references: Iterable[ReferenceInput]) -> list[Reference]:
+def reference_values(references: Iterable[ReferenceInput]) -> list[dict[str, Any]]:
+    """Each reference's field values, normalised and numbered from 1, not yet validated; a
+    ValidationError when there are too many or one names an unknown field."""
     items = list(references)
     if len(items) > MAX_REFERENCES:
         raise ValidationError(
@@ -58,17 +60,21 @@ def _reference_rows(references: Iterable[ReferenceInput]) -> list[Reference]:
             )
         year = fields.get("year")
         rows.append(
-            Reference(
-                position=position,
-                citation=normalise_text(str(fields.get("citation") or "")),
-                source=normalise_text(str(fields.get("source") or "")),
-                year=None if year in (None, "") else year,
-                url=str(fields.get("url") or "").strip(),
-                doi=str(fields.get("doi") or "").strip(),
-                pmid=str(fields.get("pmid") or "").strip(),
-            )
+            {
+                "position": position,
+                "citation": normalise_text(str(fields.get("citation") or "")),
+                "source": normalise_text(str(fields.get("source") or "")),
+                "year": None if year in (None, "") else year,
+                "url": str(fields.get("url") or "").strip(),
+                "doi": str(fields.get("doi") or "").strip(),
+                "pmid": str(fields.get("pmid") or "").strip(),
+            }
         )
     return rows
+
+
+def _reference_rows(references: Iterable[ReferenceInput]) -> list[Reference]:
+    return [Reference(**values) for values in reference_values(references)]
 
 
 def _build_version(

@@ -30,6 +30,8 @@ TEXT_FIELDS = (
 )
 LINE_FIELDS = (*TEXT_FIELDS, "references")
 REQUIRED_FIELDS = ("slug", "title", "specialty", "body", "provenance")
+_KNOWN = frozenset(LINE_FIELDS)
+_RISK_LEVELS = frozenset(RiskLevel.values)
 
 
 class Outcome(StrEnum):
@@ -95,7 +97,7 @@ def read_line(number: int, raw: Any, *, default_reason: str) -> LineInput | dict
     if not isinstance(raw, Mapping):
         return {"non_field_errors": ["A line must be a JSON object."]}
     errors: dict[str, list[str]] = {}
-    for name in sorted(set(raw) - set(LINE_FIELDS)):
+    for name in sorted(set(raw) - _KNOWN):
         errors[str(name)] = ["There is no such field here."]
     for name in REQUIRED_FIELDS:
         if raw.get(name) in (None, ""):
@@ -110,7 +112,7 @@ def read_line(number: int, raw: Any, *, default_reason: str) -> LineInput | dict
     if not isinstance(references, list) or not all(isinstance(item, Mapping) for item in references):
         errors["references"] = ["Must be a list of objects (citation, source, year, url, doi, pmid)."]
     risk_level = raw.get("risk_level") or RiskLevel.STANDARD
-    if isinstance(risk_level, str) and risk_level not in RiskLevel.values:
+    if isinstance(risk_level, str) and risk_level not in _RISK_LEVELS:
         choices = ", ".join(RiskLevel.values)
         errors["risk_level"] = [f"“{risk_level}” is not a risk level; use one of: {choices}."]
     if errors:
