@@ -3,9 +3,8 @@
 For each batch: the shape of every line is checked (``lines.read_line``), then, with one query
 each, the specialties it names and the articles it names are read (those articles locked,
 ``FOR UPDATE``, in id order), then each line is planned with the validation of
-``articles.services.create_article``/``create_version`` (``Article.full_clean``,
-``services._build_version``: normalised text, provenance, the version's and references' fields,
-the content hash). A line is then:
+``articles.services.create_article``/``create_version`` run on plain values (``checks``: the model
+fields' own ``clean``, normalised text, provenance, the content hash). A line is then:
 
 - ``created``: a new slug, the article with its version 1;
 - ``new_version``: the article exists and the line's content hash differs from its current
@@ -19,9 +18,12 @@ the content hash). A line is then:
 If any line of a batch is refused, nothing of the batch is written and its other lines are
 ``not_written``, naming the refused lines; fixing them and importing the file again is safe, since
 what was written is ``unchanged`` the second time. Otherwise the batch is written with one
-``bulk_create`` per table and one statement per table and reason for the historical rows
-(``history.insert_history``), and the current-version pointers with one ``UPDATE``: the same rows,
-history rows (type, user, reason) and values as the services write one by one.
+``COPY`` per table on PostgreSQL, its ids taken from the sequences first so that a new article is
+written with its current version (``bulk_create`` on other databases, and the pointers set
+afterwards; ``tables``), one statement per table and reason for the historical rows
+(``history.insert_history``), and the current-version pointers of existing articles with one
+``UPDATE``: the same rows, history rows (type, user, reason) and values as the services write one
+by one.
 
 Two imports of the same lines at once: the article rows are locked, so a new version is planned
 against the current version as committed; two inserts of one new slug clash on its unique index,
@@ -30,7 +32,9 @@ and the batch that loses is rolled back and planned once more (its lines are the
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+import datetime
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -39,12 +43,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from articles.content import normalise_text
+from articles.imports import tables
 from articles.imports.history import insert_history
-from articles.imports.lines import LineInput, LineResult, Outcome, read_line
+from articles.imports.lines import LineInput, LineResult, Outcome
+from articles.imports.prepare import PreparedLine, ShapeRefused, prepare_batch, slug_of
 from articles.models import IN_REVIEW, Article, ArticleStatus, ArticleVersion, Reference
-from articles.services import _build_version
-from config.audit import clean_reason
 from config.errors import ApplicationError, ErrorKind
 from reviewers.models import Specialty
 from reviewers.roles import is_editor
@@ -53,6 +56,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
 DEFAULT_REASON = "Bulk import"
+VERSION_NUMBER = ArticleVersion._meta.get_field("number")
 
 
 class ImportForbidden(ApplicationError):
@@ -62,11 +66,18 @@ class ImportForbidden(ApplicationError):
 
 @dataclass
 class _Planned:
+    """A line to write: its rows' values (``tables``), primary keys filled in when written."""
+
     line: LineInput
-    version: ArticleVersion
-    references: list[Any]
-    article: Article
-    new: bool
+    reason: str
+    version: dict[str, Any]
+    references: list[dict[str, Any]]
+    article_id: int | None  # None for a new article, whose values are ``article``
+    article: dict[str, Any] | None = None
+
+    @property
+    def new(self) -> bool:
+        return self.article is not None
 
 
 @dataclass
@@ -97,45 +108,59 @@ def import_articles(
         raise ValueError("batch_size must be at least 1.")
     seen: dict[str, int] = {}
     specialties: dict[str, int] = {}
+    # Each batch is prepared (pure Python, no database) in a worker thread while the one before it
+    # is written, which mostly waits on the database with the GIL released.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-prepare") as worker:
+        waiting: tuple[list[tuple[int, Any]], Future[list[PreparedLine | ShapeRefused]]] | None = None
+        for batch in _batches(lines, batch_size):
+            preparing = worker.submit(prepare_batch, batch, author_id=actor.pk, reason=reason)
+            if waiting is not None:
+                yield _import_batch(actor=actor, batch=waiting, seen=seen, specialties=specialties)
+            waiting = (batch, preparing)
+        if waiting is not None:
+            yield _import_batch(actor=actor, batch=waiting, seen=seen, specialties=specialties)
+
+
+def _batches(lines: Iterable[tuple[int, Any]], size: int) -> Iterator[list[tuple[int, Any]]]:
     batch: list[tuple[int, Any]] = []
-    for number, raw in lines:
-        batch.append((number, raw))
-        if len(batch) == batch_size:
-            yield _import_batch(actor=actor, batch=batch, seen=seen, specialties=specialties, reason=reason)
+    for item in lines:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
             batch = []
     if batch:
-        yield _import_batch(actor=actor, batch=batch, seen=seen, specialties=specialties, reason=reason)
+        yield batch
 
 
 def _import_batch(
     *,
     actor: AbstractBaseUser,
-    batch: list[tuple[int, Any]],
+    batch: tuple[list[tuple[int, Any]], Future[list[PreparedLine | ShapeRefused]]],
     seen: dict[str, int],
     specialties: dict[str, int],
-    reason: str,
 ) -> list[LineResult]:
+    raw_lines, preparing = batch
     try:
-        return _attempt(actor=actor, batch=batch, seen=seen, specialties=specialties, reason=reason)
+        return _attempt(actor=actor, batch=preparing.result(), seen=seen, specialties=specialties)
     finally:
         # The first line naming a slug owns it, whatever became of its batch.
-        for number, raw in batch:
-            if slug := _slug_of(raw):
+        for number, raw in raw_lines:
+            if slug := slug_of(raw):
                 seen.setdefault(slug, number)
 
 
 def _attempt(
     *,
     actor: AbstractBaseUser,
-    batch: list[tuple[int, Any]],
+    batch: list[PreparedLine | ShapeRefused],
     seen: dict[str, int],
     specialties: dict[str, int],
-    reason: str,
 ) -> list[LineResult]:
+    numbers = [item.number if isinstance(item, ShapeRefused) else item.line.number for item in batch]
     for attempt in (1, 2):
         try:
             with transaction.atomic():
-                planned = _plan(actor=actor, batch=batch, seen=seen, specialties=specialties, reason=reason)
+                planned = _plan(actor=actor, batch=batch, seen=seen, specialties=specialties)
                 if not any(result.outcome == Outcome.REFUSED for result in planned.results.values()):
                     _write(actor=actor, planned=planned)
         except IntegrityError as error:
@@ -146,12 +171,17 @@ def _attempt(
                     "nothing of it was written. Import the file again."
                 )
                 return [
-                    LineResult(line=number, slug=_slug_of(raw), outcome=Outcome.NOT_WRITTEN, detail=detail)
-                    for number, raw in batch
+                    LineResult(
+                        line=number,
+                        slug=item.slug if isinstance(item, ShapeRefused) else item.line.slug,
+                        outcome=Outcome.NOT_WRITTEN,
+                        detail=detail,
+                    )
+                    for number, item in zip(numbers, batch, strict=True)
                 ]
         else:
             break
-    results = [planned.results[number] for number, _ in batch]
+    results = [planned.results[number] for number in numbers]
     refused = [result.line for result in results if result.outcome == Outcome.REFUSED]
     if refused:
         named = ", ".join(map(str, refused))
@@ -168,35 +198,28 @@ def _attempt(
     return results
 
 
-def _slug_of(raw: Any) -> str:
-    slug = raw.get("slug") if isinstance(raw, Mapping) else None
-    return slug if isinstance(slug, str) else ""
-
-
 def _plan(
     *,
     actor: AbstractBaseUser,
-    batch: list[tuple[int, Any]],
+    batch: list[PreparedLine | ShapeRefused],
     seen: dict[str, int],
     specialties: dict[str, int],
-    reason: str,
 ) -> _Batch:
     plan = _Batch()
-    lines: list[LineInput] = []
-    for number, raw in batch:
-        line = read_line(number, raw, default_reason=reason)
-        if isinstance(line, dict):
-            plan.refuse(number, _slug_of(raw), line)
+    lines: list[PreparedLine] = []
+    for item in batch:
+        if isinstance(item, ShapeRefused):
+            plan.refuse(item.number, item.slug, item.errors)
         else:
-            lines.append(line)
+            lines.append(item)
 
-    wanted = {line.specialty for line in lines} - set(specialties)
+    wanted = {item.line.specialty for item in lines} - set(specialties)
     if wanted:
         specialties.update(Specialty.objects.filter(slug__in=wanted).values_list("slug", "pk"))
     # No joins: a row that had to wait for its lock is read again as committed (see lock_article).
     existing = {
         article.slug: article
-        for article in Article.objects.filter(slug__in={line.slug for line in lines})
+        for article in Article.objects.filter(slug__in={item.line.slug for item in lines})
         .select_for_update()
         .order_by("pk")
         .only("pk", "slug", "status", "specialty_id", "risk_level", "current_version_id")
@@ -208,13 +231,9 @@ def _plan(
         ).only("pk", "number", "content_hash")
     }
 
-    for line in lines:
-        errors: dict[str, list[str]] = {}
-        try:
-            line_reason = clean_reason(line.reason)
-        except ValidationError as error:
-            errors.update(error.message_dict)
-            line_reason = reason
+    for item in lines:
+        line = item.line
+        errors: dict[str, list[str]] = {name: list(messages) for name, messages in item.reason_errors.items()}
         earlier = seen.get(line.slug) or plan.slugs.get(line.slug)
         if earlier:
             errors.setdefault("slug", []).append(
@@ -224,15 +243,10 @@ def _plan(
             plan.slugs[line.slug] = line.number
         article = existing.get(line.slug)
         if article is None:
-            planned = _plan_new(actor=actor, line=line, specialties=specialties, errors=errors)
+            planned = _plan_new(actor=actor, item=item, specialties=specialties, errors=errors)
         else:
             planned = _plan_next(
-                actor=actor,
-                line=line,
-                article=article,
-                current=current,
-                specialties=specialties,
-                errors=errors,
+                item=item, article=article, current=current, specialties=specialties, errors=errors
             )
         if errors:
             plan.refuse(line.number, line.slug, errors)
@@ -242,79 +256,55 @@ def _plan(
                 line=line.number, slug=line.slug, outcome=Outcome.UNCHANGED, version=version.number
             )
         else:
-            planned.line = LineInput(**{**vars(line), "reason": line_reason})
             plan.planned.append(planned)
             plan.results[line.number] = LineResult(
                 line=line.number,
                 slug=line.slug,
                 outcome=Outcome.CREATED if planned.new else Outcome.NEW_VERSION,
-                version=planned.version.number,
+                version=planned.version["number"],
             )
     return plan
 
 
-def _merge(errors: dict[str, list[str]], error: ValidationError) -> None:
-    for name, messages in error.message_dict.items():
+def _merge(errors: dict[str, list[str]], found: dict[str, list[str]]) -> None:
+    for name, messages in found.items():
         errors.setdefault(name, []).extend(messages)
 
 
-def _build(
-    *, actor: AbstractBaseUser, line: LineInput, article: Article, number: int, errors: dict[str, list[str]]
-) -> tuple[ArticleVersion, list[Reference]] | None:
-    try:
-        return _build_version(
-            article=article,
-            number=number,
-            author=actor,
-            title=line.title,
-            body=line.body,
-            change_summary=line.change_summary,
-            references=line.references,
-            provenance=line.provenance,
-        )
-    except ValidationError as error:
-        _merge(errors, error)
-        return None
-
-
 def _plan_new(
-    *, actor: AbstractBaseUser, line: LineInput, specialties: dict[str, int], errors: dict[str, list[str]]
+    *, actor: AbstractBaseUser, item: PreparedLine, specialties: dict[str, int], errors: dict[str, list[str]]
 ) -> _Planned | None:
+    line = item.line
     specialty_id = specialties.get(line.specialty)
     if specialty_id is None:
         errors.setdefault("specialty", []).append(f"There is no specialty “{line.specialty}”.")
-    article = Article(
-        slug=line.slug,
-        title=normalise_text(line.title),
-        specialty_id=specialty_id,
-        risk_level=line.risk_level,
-        created_by=actor,
-    )
-    try:
-        # As create_article, less what this batch checks with one query for all its lines (the
-        # slug is new, the specialty exists) and what is the caller's own (the user).
-        article.full_clean(
-            exclude=["status", "specialty", "created_by"], validate_unique=False, validate_constraints=False
-        )
-    except ValidationError as error:
-        _merge(errors, error)
-    built = _build(actor=actor, line=line, article=article, number=1, errors=errors)
-    if built is None or errors:
+    # As create_article, less what this batch checks with one query for all its lines (the slug is
+    # new, the specialty exists) and what is the caller's own (the user).
+    _merge(errors, item.article_errors)
+    _merge(errors, item.version_errors)
+    if item.version is None or errors:
         return None
-    version, references = built
-    return _Planned(line=line, version=version, references=references, article=article, new=True)
+    return _Planned(
+        line=line,
+        reason=item.reason,
+        # Copies: a batch planned again after a clash must not see the ids of its first attempt.
+        version=dict(item.version),
+        references=[dict(reference) for reference in item.references],
+        article_id=None,
+        article={**item.article, "specialty_id": specialty_id, "created_by_id": actor.pk},
+    )
 
 
 def _plan_next(
     *,
-    actor: AbstractBaseUser,
-    line: LineInput,
+    item: PreparedLine,
     article: Article,
     current: dict[int, ArticleVersion],
     specialties: dict[str, int],
     errors: dict[str, list[str]],
 ) -> _Planned | None:
     """The next version of ``article``, or None when its current version has the same content."""
+    line = item.line
     status = ArticleStatus(article.status)
     specialty_id = specialties.get(line.specialty)
     if specialty_id is None:
@@ -326,13 +316,15 @@ def _plan_next(
             f"/api/v1/articles/{article.slug}/ (its approvals are checked again) and import again."
         )
     latest = current.get(article.current_version_id)
-    built = _build(
-        actor=actor, line=line, article=article, number=(latest.number if latest else 0) + 1, errors=errors
-    )
-    if built is None or errors:
+    number = (latest.number if latest else 0) + 1
+    _merge(errors, item.version_errors)
+    try:
+        number = VERSION_NUMBER.clean(number, None)  # prepared as version 1
+    except ValidationError as error:
+        errors.setdefault("number", []).extend(error.messages)
+    if item.version is None or errors:
         return None
-    version, references = built
-    if latest is not None and version.content_hash == latest.content_hash:
+    if latest is not None and item.version["content_hash"] == latest.content_hash:
         return None
     if status in IN_REVIEW:
         errors["slug"] = [
@@ -343,7 +335,13 @@ def _plan_next(
     if status == ArticleStatus.RETIRED:
         errors["slug"] = [f"“{article.slug}” is retired: restore it before importing a new version."]
         return None
-    return _Planned(line=line, version=version, references=references, article=article, new=False)
+    return _Planned(
+        line=line,
+        reason=item.reason,
+        version={**item.version, "number": number},
+        references=[dict(reference) for reference in item.references],
+        article_id=article.pk,
+    )
 
 
 def _by_reason(pairs: Iterable[tuple[str, int]]) -> dict[str, list[int]]:
@@ -357,55 +355,84 @@ def _write(*, actor: AbstractBaseUser, planned: _Batch) -> None:
     items = planned.planned
     if not items:
         return
+    now = timezone.now()
     new = [item for item in items if item.new]
+    references = [(item, reference) for item in items for reference in item.references]
+    if tables.copies():
+        _copy(items=items, new=new, references=references, now=now)
+        pointers = [item.article_id for item in items if not item.new]
+    else:
+        _bulk_create(items=items, new=new, references=references)
+        pointers = [item.article_id for item in items]
+
+    def history(model: type[Any], pairs: Iterable[tuple[str, int]], history_type: str, **kwargs: Any) -> None:
+        insert_history(
+            model,
+            ids_by_reason=_by_reason(pairs),
+            history_type=history_type,
+            user_id=actor.pk,
+            date=now,
+            **kwargs,
+        )
+
     if new:
-        Article.objects.bulk_create([item.article for item in new])
-        insert_history(
+        # create_article saves the article before its version: its first historical row has no
+        # current version yet.
+        history(
             Article,
-            ids_by_reason=_by_reason((item.line.reason, item.article.pk) for item in new),
-            history_type="+",
-            user_id=actor.pk,
-            date=timezone.now(),
+            ((item.reason, item.article_id) for item in new),
+            "+",
+            null_columns=["current_version_id"],
         )
-    for item in items:
-        item.version.article = item.article  # sets article_id now that new articles have theirs
-    ArticleVersion.objects.bulk_create([item.version for item in items])
-    insert_history(
-        ArticleVersion,
-        ids_by_reason=_by_reason((item.line.reason, item.version.pk) for item in items),
-        history_type="+",
-        user_id=actor.pk,
-        date=timezone.now(),
-    )
-    references = []
-    reference_reasons = []
-    for item in items:
-        for reference in item.references:
-            reference.version = item.version
-            references.append(reference)
-            reference_reasons.append(item.line.reason)
+    history(ArticleVersion, ((item.reason, item.version["id"]) for item in items), "+")
     if references:
-        Reference.objects.bulk_create(references)
-        insert_history(
-            Reference,
-            ids_by_reason=_by_reason(zip(reference_reasons, [ref.pk for ref in references], strict=True)),
-            history_type="+",
-            user_id=actor.pk,
-            date=timezone.now(),
+        history(Reference, ((item.reason, reference["id"]) for item, reference in references), "+")
+    if pointers:
+        # The newest version of each article is the one just written (versions only ever get
+        # added, under the article's lock).
+        Article.objects.filter(pk__in=pointers).update(
+            current_version=Subquery(
+                ArticleVersion.objects.filter(article=OuterRef("pk")).order_by("-number").values("pk")[:1]
+            ),
+            updated_at=now,
         )
-    # The newest version of each article is the one just written (versions only ever get added,
-    # under the article's lock).
-    article_ids = [item.article.pk for item in items]
-    Article.objects.filter(pk__in=article_ids).update(
-        current_version=Subquery(
-            ArticleVersion.objects.filter(article=OuterRef("pk")).order_by("-number").values("pk")[:1]
-        ),
-        updated_at=timezone.now(),
-    )
-    insert_history(
-        Article,
-        ids_by_reason=_by_reason((item.line.reason, item.article.pk) for item in items),
-        history_type="~",
-        user_id=actor.pk,
-        date=timezone.now(),
-    )
+    history(Article, ((item.reason, item.article_id) for item in items), "~")
+
+
+def _copy(
+    *,
+    items: list[_Planned],
+    new: list[_Planned],
+    references: list[tuple[_Planned, dict[str, Any]]],
+    now: datetime.datetime,
+) -> None:
+    """PostgreSQL: every id first, then each table by COPY; a new article is written pointing to
+    its version (the foreign keys are checked at commit)."""
+    ids = tables.reserve_ids({Article: len(new), ArticleVersion: len(items), Reference: len(references)})
+    for item, pk in zip(new, ids[Article], strict=True):
+        item.article_id = item.article["id"] = pk
+    for item, pk in zip(items, ids[ArticleVersion], strict=True):
+        item.version["id"] = pk
+        item.version["article_id"] = item.article_id
+        if item.new:
+            item.article["current_version_id"] = pk
+    for (item, reference), pk in zip(references, ids[Reference], strict=True):
+        reference["id"] = pk
+        reference["version_id"] = item.version["id"]
+    tables.copy_rows(Article, [item.article for item in new], now=now)
+    tables.copy_rows(ArticleVersion, [item.version for item in items], now=now)
+    tables.copy_rows(Reference, [reference for _, reference in references], now=now)
+
+
+def _bulk_create(
+    *, items: list[_Planned], new: list[_Planned], references: list[tuple[_Planned, dict[str, Any]]]
+) -> None:
+    tables.bulk_create_rows(Article, [item.article for item in new])
+    for item in new:
+        item.article_id = item.article["id"]
+    for item in items:
+        item.version["article_id"] = item.article_id
+    tables.bulk_create_rows(ArticleVersion, [item.version for item in items])
+    for item, reference in references:
+        reference["version_id"] = item.version["id"]
+    tables.bulk_create_rows(Reference, [reference for _, reference in references])
