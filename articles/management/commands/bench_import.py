@@ -47,16 +47,21 @@ class Command(BaseCommand):
             self.stderr.write(f"Scratch database {name}; {repeat} runs of each path, alternating...")
             for run in range(1, repeat + 1):
                 lines = imports.make_lines(f"r{run}-", articles)
-                bulk.seconds.append(imports.time_bulk(editor=editor, lines=lines, batch_size=batch_size))
+                with imports.inputs_frozen(), imports.cpu_of(bulk):
+                    bulk.seconds.append(imports.time_bulk(editor=editor, lines=lines, batch_size=batch_size))
                 self.stderr.write(f"  run {run}: bulk import {bulk.seconds[-1]:.1f} s")
                 imports.analyse()
                 sampled = imports.make_lines(f"s{run}-", sample)
-                loop.seconds.append(imports.time_service(editor=editor, specialty=specialty, lines=sampled))
+                with imports.inputs_frozen(), imports.cpu_of(loop):
+                    loop.seconds.append(
+                        imports.time_service(editor=editor, specialty=specialty, lines=sampled)
+                    )
                 self.stderr.write(f"  run {run}: service loop {loop.seconds[-1]:.1f} s")
                 if run == repeat:
-                    reimport.seconds.append(
-                        imports.time_reimport(editor=editor, lines=lines, batch_size=batch_size)
-                    )
+                    with imports.inputs_frozen(), imports.cpu_of(reimport):
+                        reimport.seconds.append(
+                            imports.time_reimport(editor=editor, lines=lines, batch_size=batch_size)
+                        )
             written = imports.counts()
         self.stdout.write(
             f"database {connection.vendor}; batch size {batch_size}; each article with 1 version, "
@@ -72,6 +77,20 @@ class Command(BaseCommand):
             each = ", ".join(f"{rate:,.0f}" for rate in rates)
             median = statistics.median(rates)
             self.stdout.write(f"| {result.name:<30} | {result.articles:>8} | {each:>28} | {median:>7,.0f} |")
+        self.stdout.write("")
+        self.stdout.write(
+            "CPU seconds per run (this process + its database backend; articles per CPU-second of both):"
+        )
+        for result in (bulk, loop, reimport):
+            each = []
+            for process, backend in result.cpu:
+                if backend is None:
+                    each.append(f"{process:.1f} s")
+                else:
+                    each.append(
+                        f"{process:.1f} + {backend:.1f} s ({result.articles / (process + backend):,.0f}/s)"
+                    )
+            self.stdout.write(f"  {result.name}: {'; '.join(each)}")
         ratio = statistics.median(bulk.rates()) / statistics.median(loop.rates())
         self.stdout.write("")
         self.stdout.write(f"bulk import / service loop: {ratio:.1f}x (medians)")
