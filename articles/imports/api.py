@@ -14,7 +14,6 @@ import codecs
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.parsers import BaseParser, JSONParser, get_encoding
@@ -23,16 +22,13 @@ from rest_framework.response import Response
 from rest_framework.utils import json
 from rest_framework.views import APIView
 
-from articles.api.serializers import MAX_BODY_LENGTH, ReasonField, ReferenceWriteSerializer
+from articles.api.serializers import ReasonField, VersionWriteSerializer
 from articles.imports.lines import Outcome
 from articles.imports.writer import import_articles
 from articles.models import RiskLevel
-from articles.provenance import DECLARABLE, MACHINE_WRITTEN, VersionProvenance
-from articles.services import MAX_REFERENCES
 from config.api.errors import error_response, invalid
-from config.api.fields import NOT_BLANK, WHITESPACE, Slug, Text
+from config.api.fields import Slug
 from config.api.parsers import NUL_MESSAGE, TooDeeplyNested, _nul_error, find_nul, nesting_depth
-from config.api.serializers import StrictSerializer
 
 NDJSON = "application/x-ndjson"
 
@@ -100,63 +96,15 @@ class NDJSONParser(BaseParser):
         return lines
 
 
-_MACHINE = "|".join(MACHINE_WRITTEN)
-_BLANK = rf"^[{WHITESPACE}]*$"
-
-
-class BulkLineSerializer(StrictSerializer):
-    """One article: created with its version 1 when the slug is new, else its next version."""
-
-    # VersionProvenance.cleaned()'s rule, in the schema: a person's version names no generator nor
-    # model; a machine-written one names both.
-    schema_keywords = {
-        "oneOf": [
-            {
-                "properties": {
-                    "provenance": {"pattern": "^human$"},
-                    "generator": {"pattern": _BLANK},
-                    "model_version": {"pattern": _BLANK},
-                },
-            },
-            {
-                "properties": {
-                    "provenance": {"pattern": f"^({_MACHINE})$"},
-                    "generator": {"pattern": NOT_BLANK},
-                    "model_version": {"pattern": NOT_BLANK},
-                },
-                "required": ["generator", "model_version"],
-            },
-        ]
-    }
+class BulkLineSerializer(VersionWriteSerializer):
+    """One article: created with its version 1 when the slug is new, else its next version. The
+    version's fields, its provenance and the provenance rule in the schema are those of every
+    version written through the API (``VersionWriteSerializer``)."""
 
     slug = Slug(max_length=200, help_text="The article: new, or existing with the same classification.")
-    title = Text(max_length=300)
     specialty = Slug(max_length=100, help_text="A specialty's slug.")
     risk_level = serializers.ChoiceField(choices=RiskLevel.choices, default=RiskLevel.STANDARD)
-    body = Text(max_length=MAX_BODY_LENGTH, help_text="Markdown.")
-    change_summary = Text(max_length=500, required=False, allow_blank=True)
-    references = serializers.ListField(
-        child=ReferenceWriteSerializer(), required=False, max_length=MAX_REFERENCES
-    )
-    provenance = serializers.ChoiceField(
-        choices=[(kind.value, kind.label) for kind in DECLARABLE],
-        help_text="Who or what wrote this version (human, ai_assisted, ai_generated). Required.",
-    )
-    generator = Text(max_length=200, required=False, allow_blank=True)
-    model_version = Text(max_length=200, required=False, allow_blank=True)
-    source_reference = Text(max_length=500, required=False, allow_blank=True)
     reason = ReasonField(required=False, help_text="Kept in the audit trail; default “Bulk import”.")
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        try:
-            VersionProvenance(
-                kind=attrs["provenance"],
-                generator=attrs.get("generator", ""),
-                model_version=attrs.get("model_version", ""),
-            ).cleaned()
-        except DjangoValidationError as error:
-            raise serializers.ValidationError(error.message_dict, code="invalid_provenance") from None
-        return attrs
 
 
 class LineResultSerializer(serializers.Serializer):
