@@ -20,7 +20,7 @@ If any line of a batch is refused, nothing of the batch is written and its other
 what was written is ``unchanged`` the second time. Otherwise the batch is written with one
 ``COPY`` per table on PostgreSQL, its ids taken from the sequences first so that a new article is
 written with its current version (``bulk_create`` on other databases, and the pointers set
-afterwards; ``tables``), one statement per table and reason for the historical rows
+afterwards; ``batch``, ``tables``), one statement per table and reason for the historical rows
 (``history.insert_history``), and the current-version pointers of existing articles with one
 ``UPDATE``: the same rows, history rows (type, user, reason) and values as the services write one
 by one.
@@ -32,7 +32,6 @@ and the batch that loses is rolled back and planned once more (its lines are the
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -40,14 +39,11 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Subquery
-from django.utils import timezone
 
-from articles.imports import tables
-from articles.imports.history import insert_history
+from articles.imports.batch import write_batch
 from articles.imports.lines import LineInput, LineResult, Outcome
 from articles.imports.prepare import PreparedLine, ShapeRefused, prepare_batch, slug_of
-from articles.models import IN_REVIEW, Article, ArticleStatus, ArticleVersion, Reference
+from articles.models import IN_REVIEW, Article, ArticleStatus, ArticleVersion
 from config.errors import ApplicationError, ErrorKind
 from reviewers.models import Specialty
 from reviewers.roles import is_editor
@@ -65,7 +61,7 @@ class ImportForbidden(ApplicationError):
 
 
 @dataclass
-class _Planned:
+class Planned:
     """A line to write: its rows' values (``tables``), primary keys filled in when written."""
 
     line: LineInput
@@ -85,7 +81,7 @@ class _Batch:
     """What one batch found and will write."""
 
     results: dict[int, LineResult] = field(default_factory=dict)
-    planned: list[_Planned] = field(default_factory=list)
+    planned: list[Planned] = field(default_factory=list)
     slugs: dict[str, int] = field(default_factory=dict)  # slug -> its line, for duplicates
 
     def refuse(self, number: int, slug: str, errors: dict[str, list[str]]) -> None:
@@ -162,7 +158,7 @@ def _attempt(
             with transaction.atomic():
                 planned = _plan(actor=actor, batch=batch, seen=seen, specialties=specialties)
                 if not any(result.outcome == Outcome.REFUSED for result in planned.results.values()):
-                    _write(actor=actor, planned=planned)
+                    write_batch(actor=actor, items=planned.planned)
         except IntegrityError as error:
             # Most likely another import inserted one of these slugs since we looked: plan again.
             if attempt == 2:
@@ -273,7 +269,7 @@ def _merge(errors: dict[str, list[str]], found: dict[str, list[str]]) -> None:
 
 def _plan_new(
     *, actor: AbstractBaseUser, item: PreparedLine, specialties: dict[str, int], errors: dict[str, list[str]]
-) -> _Planned | None:
+) -> Planned | None:
     line = item.line
     specialty_id = specialties.get(line.specialty)
     if specialty_id is None:
@@ -284,7 +280,7 @@ def _plan_new(
     _merge(errors, item.version_errors)
     if item.version is None or errors:
         return None
-    return _Planned(
+    return Planned(
         line=line,
         reason=item.reason,
         # Copies: a batch planned again after a clash must not see the ids of its first attempt.
@@ -302,7 +298,7 @@ def _plan_next(
     current: dict[int, ArticleVersion],
     specialties: dict[str, int],
     errors: dict[str, list[str]],
-) -> _Planned | None:
+) -> Planned | None:
     """The next version of ``article``, or None when its current version has the same content."""
     line = item.line
     status = ArticleStatus(article.status)
@@ -335,104 +331,10 @@ def _plan_next(
     if status == ArticleStatus.RETIRED:
         errors["slug"] = [f"“{article.slug}” is retired: restore it before importing a new version."]
         return None
-    return _Planned(
+    return Planned(
         line=line,
         reason=item.reason,
         version={**item.version, "number": number},
         references=[dict(reference) for reference in item.references],
         article_id=article.pk,
     )
-
-
-def _by_reason(pairs: Iterable[tuple[str, int]]) -> dict[str, list[int]]:
-    grouped: dict[str, list[int]] = {}
-    for reason, pk in pairs:
-        grouped.setdefault(reason, []).append(pk)
-    return grouped
-
-
-def _write(*, actor: AbstractBaseUser, planned: _Batch) -> None:
-    items = planned.planned
-    if not items:
-        return
-    now = timezone.now()
-    new = [item for item in items if item.new]
-    references = [(item, reference) for item in items for reference in item.references]
-    if tables.copies():
-        _copy(items=items, new=new, references=references, now=now)
-        pointers = [item.article_id for item in items if not item.new]
-    else:
-        _bulk_create(items=items, new=new, references=references)
-        pointers = [item.article_id for item in items]
-
-    def history(model: type[Any], pairs: Iterable[tuple[str, int]], history_type: str, **kwargs: Any) -> None:
-        insert_history(
-            model,
-            ids_by_reason=_by_reason(pairs),
-            history_type=history_type,
-            user_id=actor.pk,
-            date=now,
-            **kwargs,
-        )
-
-    if new:
-        # create_article saves the article before its version: its first historical row has no
-        # current version yet.
-        history(
-            Article,
-            ((item.reason, item.article_id) for item in new),
-            "+",
-            null_columns=["current_version_id"],
-        )
-    history(ArticleVersion, ((item.reason, item.version["id"]) for item in items), "+")
-    if references:
-        history(Reference, ((item.reason, reference["id"]) for item, reference in references), "+")
-    if pointers:
-        # The newest version of each article is the one just written (versions only ever get
-        # added, under the article's lock).
-        Article.objects.filter(pk__in=pointers).update(
-            current_version=Subquery(
-                ArticleVersion.objects.filter(article=OuterRef("pk")).order_by("-number").values("pk")[:1]
-            ),
-            updated_at=now,
-        )
-    history(Article, ((item.reason, item.article_id) for item in items), "~")
-
-
-def _copy(
-    *,
-    items: list[_Planned],
-    new: list[_Planned],
-    references: list[tuple[_Planned, dict[str, Any]]],
-    now: datetime.datetime,
-) -> None:
-    """PostgreSQL: every id first, then each table by COPY; a new article is written pointing to
-    its version (the foreign keys are checked at commit)."""
-    ids = tables.reserve_ids({Article: len(new), ArticleVersion: len(items), Reference: len(references)})
-    for item, pk in zip(new, ids[Article], strict=True):
-        item.article_id = item.article["id"] = pk
-    for item, pk in zip(items, ids[ArticleVersion], strict=True):
-        item.version["id"] = pk
-        item.version["article_id"] = item.article_id
-        if item.new:
-            item.article["current_version_id"] = pk
-    for (item, reference), pk in zip(references, ids[Reference], strict=True):
-        reference["id"] = pk
-        reference["version_id"] = item.version["id"]
-    tables.copy_rows(Article, [item.article for item in new], now=now)
-    tables.copy_rows(ArticleVersion, [item.version for item in items], now=now)
-    tables.copy_rows(Reference, [reference for _, reference in references], now=now)
-
-
-def _bulk_create(
-    *, items: list[_Planned], new: list[_Planned], references: list[tuple[_Planned, dict[str, Any]]]
-) -> None:
-    tables.bulk_create_rows(Article, [item.article for item in new])
-    for item in new:
-        item.article_id = item.article["id"]
-    for item in items:
-        item.version["article_id"] = item.article_id
-    tables.bulk_create_rows(ArticleVersion, [item.version for item in items])
-    for item, reference in references:
-        reference["version_id"] = item.version["id"]
-    tables.bulk_create_rows(Reference, [reference for _, reference in references])

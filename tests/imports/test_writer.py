@@ -7,7 +7,7 @@ import pytest
 from django.db import IntegrityError
 
 from articles import services
-from articles.imports import writer
+from articles.imports import batch
 from articles.imports.lines import Outcome
 from articles.imports.writer import ImportForbidden, import_articles
 from articles.models import Article, ArticleStatus, ArticleVersion, Reference
@@ -271,14 +271,14 @@ def test_only_editors_import(cardiology):
 
 
 def test_a_database_failure_rolls_the_whole_batch_back(importer, cardiology, monkeypatch):
-    real = writer.insert_history
+    real = batch.insert_history
 
     def failing(model, **kwargs):
         if model is Reference:
             raise IntegrityError("duplicate key value violates unique constraint")
         return real(model, **kwargs)
 
-    monkeypatch.setattr(writer, "insert_history", failing)
+    monkeypatch.setattr(batch, "insert_history", failing)
     before = rows()
 
     results = run(importer, [line("a"), line("b")])
