@@ -26,6 +26,7 @@ from articles.api.serializers import (
 from articles.models import Article, ArticleVersion
 from config.api.conditional import IF_MATCH_REQUIRED, if_match, not_modified, required_if_match
 from config.api.errors import PRECONDITION_FAILED, PRECONDITION_REQUIRED, error_response
+from config.api.pagination import CursorPagination
 from config.idempotency.decorators import idempotent
 
 # The largest version number the URL converter matches (nine digits).
@@ -62,8 +63,10 @@ def unless_changed(request: Request, article: Article) -> AbstractContextManager
 
 @extend_schema(tags=["articles"])
 class ArticleListCreateView(generics.ListCreateAPIView):
-    """Articles: list (filter, search, order, paginate) and create with the first version."""
+    """Articles: list (filter, search, order; paged by cursor) and create with the first version."""
 
+    pagination_class = CursorPagination
+    cursor_unique_field = "slug"
     filterset_class = ArticleFilter
     search_fields = ["title", "slug"]
     ordering_fields = [

@@ -20,6 +20,7 @@ from articles.api.serializers import ArticleDetailSerializer, VersionSerializer,
 from articles.api.views import VersionListView, article_or_404, article_response, unless_changed
 from config.api.conditional import IF_MATCH_OPTIONAL
 from config.api.errors import CONFLICT, FORBIDDEN, PRECONDITION_FAILED, error_response
+from config.api.pagination import CursorPagination
 from config.idempotency.decorators import idempotent
 from editorial import selectors, services
 from editorial.api.serializers import (
@@ -233,9 +234,11 @@ class AssignmentFilter(django_filters.FilterSet):
 
 @extend_schema(tags=["assignments"])
 class AssignmentListView(generics.ListAPIView):
-    """Review assignments: all of them for editors, their own for a board member."""
+    """Review assignments: all of them for editors, their own for a board member (paged by
+    cursor)."""
 
     serializer_class = AssignmentListSerializer
+    pagination_class = CursorPagination
     permission_classes = [IsEditorOrBoardMember]
     filterset_class = AssignmentFilter
     ordering_fields = ["due_at", "assigned_at", "decided_at"]

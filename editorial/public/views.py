@@ -18,6 +18,7 @@ from rest_framework.settings import api_settings
 
 from config.api.conditional import not_modified
 from config.api.formats import StrictFormatMixin
+from config.api.pagination import CursorPagination
 from editorial.public import selectors
 from editorial.public.jsonld import medical_web_page
 from editorial.public.serializers import (
@@ -46,12 +47,14 @@ def cached_response(request: Request, data: Any, *, vary: str | None = None) -> 
 
 @extend_schema(tags=["public"], auth=[])
 class PublicArticleListView(generics.ListAPIView):
-    """The articles the site shows, with their badge and dates."""
+    """The articles the site shows, with their badge and dates, by slug (paged by cursor)."""
 
     authentication_classes: list[Any] = []  # anonymous by design; no cookie, so caches can share it
     permission_classes = [AllowAny]
     serializer_class = PublicArticleListSerializer
     filter_backends: list[Any] = []
+    pagination_class = CursorPagination
+    cursor_unique_field = "slug"
 
     def get_queryset(self) -> Any:
         return selectors.public_articles()

@@ -43,16 +43,17 @@ def build():
     return make
 
 
-# (name, path, who asks, queries: the page count and the page, plus prefetches and lookups)
+# (name, path, who asks, queries: the page count (none for a list paged by cursor) and the page,
+# plus prefetches and lookups)
 ENDPOINTS = [
-    ("articles", "/api/v1/articles/?page_size=50", "editor", 2),
+    ("articles", "/api/v1/articles/?page_size=50", "editor", 1),
     ("versions", "/api/v1/articles/{slug}/versions/?page_size=50", "editor", 3),
     ("history", "/api/v1/articles/{slug}/history/?page_size=50", "editor", 3),
     ("rounds", "/api/v1/articles/{slug}/rounds/?page_size=50", "editor", 4),
-    ("assignments (editor)", "/api/v1/assignments/?page_size=50", "editor", 2),
-    ("assignments (member)", "/api/v1/assignments/?page_size=50", "member", 2),
+    ("assignments (editor)", "/api/v1/assignments/?page_size=50", "editor", 1),
+    ("assignments (member)", "/api/v1/assignments/?page_size=50", "member", 1),
     ("board members", "/api/v1/board-members/?page_size=50", "editor", 3),
-    ("public articles", "/api/v1/public/articles/?page_size=50", None, 2),
+    ("public articles", "/api/v1/public/articles/?page_size=50", None, 1),
 ]
 
 
@@ -69,4 +70,4 @@ def test_list_queries_do_not_grow_with_the_page(
         response = client.get(path.format(slug=first.slug))
 
     assert response.status_code == 200
-    assert response.data["count"] >= size
+    assert len(response.data["results"]) >= size

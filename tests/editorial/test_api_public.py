@@ -85,7 +85,7 @@ def test_an_overdue_review_shows_the_status_with_the_caution_line(public, articl
 def test_articles_never_approved_are_hidden_by_default(public, article):
     submit(article)
     assert public.get(PAGE.format(article.slug)).status_code == 404
-    assert public.get("/api/v1/public/articles/").json()["count"] == 0
+    assert public.get("/api/v1/public/articles/").json()["results"] == []
 
 
 def test_a_setting_shows_unreviewed_articles_with_the_caution_line(public, article, settings):
@@ -109,7 +109,7 @@ def test_retired_articles_are_not_shown(public, article, specialists, chief):
     approved(article, specialists[0])
     services.retire(actor=chief, article=article, reason="Out of date")
     assert public.get(PAGE.format(article.slug)).status_code == 404
-    assert public.get("/api/v1/public/articles/").json()["count"] == 0
+    assert public.get("/api/v1/public/articles/").json()["results"] == []
 
 
 def test_the_page_has_an_etag_and_cache_control_and_answers_304(public, article, specialists, settings):

@@ -103,7 +103,7 @@ class TestTextTheBoardWentAgainst:
         )
 
         assert public.get(PAGE.format(article.slug)).status_code == 404
-        assert public.get("/api/v1/public/articles/").json()["count"] == 0
+        assert public.get("/api/v1/public/articles/").json()["results"] == []
 
         new_version(article, body="Safe dosing advice.")
         page = page_of(public, article)
