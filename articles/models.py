@@ -159,6 +159,23 @@ class Article(ConcurrentTransitionMixin, models.Model):
         ordering = ["slug"]
         indexes = [
             models.Index(fields=["status", "review_due_at"], name="article_status_due_idx"),
+            # The API's lists, paged by cursor (docs/architecture.md, "The API"): each filter in
+            # the default order (slug), and each ordering ended by the slug.
+            models.Index(fields=["status", "slug"], name="article_list_status_idx"),
+            models.Index(fields=["specialty", "slug"], name="article_list_specialty_idx"),
+            models.Index(fields=["risk_level", "slug"], name="article_list_risk_idx"),
+            models.Index(fields=["title", "slug"], name="article_list_title_idx"),
+            models.Index(fields=["created_at", "slug"], name="article_list_created_idx"),
+            models.Index(fields=["updated_at", "slug"], name="article_list_updated_idx"),
+            models.Index(fields=["last_reviewed_at", "slug"], name="article_list_reviewed_idx"),
+            models.Index(fields=["review_due_at", "slug"], name="article_list_due_idx"),
+            # The public list (editorial.public.selectors.public_articles): few of a million
+            # articles may be published, so it reads them by slug from their own index.
+            models.Index(
+                fields=["slug"],
+                condition=Q(published_version__isnull=False) & ~Q(status=ArticleStatus.RETIRED),
+                name="article_public_slug_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -245,6 +245,12 @@ class ReviewAssignment(models.Model):
             models.Index(fields=["state", "due_at"], name="assignment_state_due_idx"),
             models.Index(fields=["reviewer", "state"], name="assignment_reviewer_state_idx"),
             models.Index(fields=["reviewer", "-assigned_at"], name="assignment_reviewer_recent_idx"),
+            # The API's list, paged by cursor in the order it offers (docs/architecture.md, "The
+            # API"): a board member's own by due date, and everyone's by each ordering.
+            models.Index(fields=["reviewer", "due_at", "id"], name="assignment_list_member_due_idx"),
+            models.Index(fields=["due_at", "id"], name="assignment_list_due_idx"),
+            models.Index(fields=["assigned_at", "id"], name="assignment_list_assigned_idx"),
+            models.Index(fields=["decided_at", "id"], name="assignment_list_decided_idx"),
         ]
 
     def __str__(self) -> str:
