@@ -10,9 +10,11 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404, HttpRequest, JsonResponse
 
 from articles import selectors as article_selectors
+from articles.models import Article
 from articles.rendering import render_markdown
 from editorial import selectors as editorial_selectors
 from editorial.public import selectors as public_selectors
@@ -35,6 +37,13 @@ def _page(request: HttpRequest, rows: list[Any], item: Any) -> JsonResponse:
     results = [item(row) for row in rows[:PAGE]]
     next_link = request.build_absolute_uri(request.path + "?after=1") if more else None
     return JsonResponse({"next": next_link, "previous": None, "results": results})
+
+
+def _get(queryset: Any, slug: str) -> Any:
+    try:
+        return queryset.get(slug=slug)
+    except ObjectDoesNotExist:
+        raise Http404 from None
 
 
 def _refused() -> JsonResponse:
@@ -69,10 +78,9 @@ def articles(request: HttpRequest) -> JsonResponse:
 def article(request: HttpRequest, slug: str) -> JsonResponse:
     if not is_editor(request.user):
         return _refused()
-    found = article_selectors.article_list().filter(slug=slug).first()
-    if found is None:
-        raise Http404
+    found = _get(article_selectors.article_list(), slug)
     data = _article(found)
+    data["current_version_provenance"] = found.current_version_provenance
     data["allowed_actions"] = article_selectors.allowed_actions(found, request.user)
     return JsonResponse(data, headers={"ETag": found.etag()})
 
@@ -80,10 +88,7 @@ def article(request: HttpRequest, slug: str) -> JsonResponse:
 def versions(request: HttpRequest, slug: str) -> JsonResponse:
     if not is_editor(request.user):
         return _refused()
-    found = article_selectors.article_list().filter(slug=slug).first()
-    if found is None:
-        raise Http404
-    rows = list(article_selectors.version_list(found)[: PAGE + 1])
+    rows = list(article_selectors.version_list(_get(Article.objects, slug))[: PAGE + 1])
     return _page(request, rows, _version)
 
 

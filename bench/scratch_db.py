@@ -14,8 +14,11 @@ from django.db import connection
 
 
 @contextmanager
-def scratch_database(*, keep: bool = False) -> Iterator[str]:
+def scratch_database(*, keep: bool = False, prefix: str = "test_") -> Iterator[str]:
+    """``prefix`` names it: another than the test runner's lets a kept one live beside the tests'."""
     original = connection.settings_dict["NAME"]
+    if prefix != "test_":
+        connection.settings_dict["TEST"] = {**connection.settings_dict["TEST"], "NAME": prefix + original}
     name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=keep, serialize=False)
     try:
         yield name

@@ -16,6 +16,7 @@ import re
 from typing import Any
 
 from django.core.validators import RegexValidator
+from django.utils import timezone
 from rest_framework import serializers
 
 # What str.strip() removes (str.isspace), which is what DRF and the services trim.
@@ -125,3 +126,13 @@ class OptionalChoiceField(serializers.ChoiceField):
 
     def to_representation(self, value: Any) -> Any:
         return None if value in ("", None) else super().to_representation(value)
+
+
+def datetime_text(value: datetime.datetime | None, zone: datetime.tzinfo | None = None) -> str | None:
+    """A date and time as DRF's ``DateTimeField`` writes it: ISO 8601 in the current time zone
+    (``zone``, when the caller has it already), ``Z`` for UTC. For the serializers of long lists
+    that write their rows by hand (``to_representation``), the field staying declared for the schema."""
+    if value is None:
+        return None
+    text = value.astimezone(zone or timezone.get_current_timezone()).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
