@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 WEB_PORT ?= 8000
 export WEB_PORT
 
-.PHONY: run test lint migrations-check prod-check state-machine bench bench-staleness install install-dev chromium clean
+.PHONY: run test lint migrations-check prod-check state-machine bench bench-staleness bench-api install install-dev chromium clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -94,6 +94,11 @@ bench: $(VENV)/.installed
 bench-staleness: export DEBUG ?= 1
 bench-staleness: $(VENV)/.installed
 	$(BIN)/python manage.py bench_staleness --articles 100000 --due-fraction 0.1
+
+# The API's lists and pages under gunicorn against plain Django views (PostgreSQL only).
+bench-api: export DEBUG ?= 1
+bench-api: $(VENV)/.installed
+	$(BIN)/python manage.py bench_api --articles 10000
 
 clean:
 	rm -rf $(VENV) var

@@ -219,7 +219,8 @@ class ArticleAutoAssignView(generics.GenericAPIView):
 
 
 class AssignmentFilter(django_filters.FilterSet):
-    state = django_filters.MultipleChoiceFilter(choices=AssignmentState.choices)
+    # distinct=False: no join, so no duplicates; a DISTINCT would sort every matching row.
+    state = django_filters.MultipleChoiceFilter(choices=AssignmentState.choices, distinct=False)
     reviewer = django_filters.NumberFilter(field_name="reviewer_id", min_value=1, max_value=2**63 - 1)
     article = django_filters.CharFilter(field_name="round__article__slug")
     overdue = django_filters.BooleanFilter(method="filter_overdue", help_text="Open and past the due date.")
