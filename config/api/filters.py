@@ -59,6 +59,16 @@ def _refusal(filter_: filters.Filter, model: type[models.Model], values: list[st
 
 
 class StrictDjangoFilterBackend(DjangoFilterBackend):
+    def filter_queryset(self, request: Request, queryset: Any, view: Any) -> Any:
+        # Building and validating a filter set's form costs more than the page of a long list it
+        # would not change: none of its parameters were sent, so nothing to filter.
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None and not any(
+            name in request.query_params for name in filterset_class.base_filters
+        ):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
+
     def get_filterset(self, request: Request, queryset: Any, view: Any) -> Any:
         filterset = super().get_filterset(request, queryset, view)
         if filterset is not None:

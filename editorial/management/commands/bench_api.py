@@ -58,7 +58,7 @@ class Command(BaseCommand):
         if connection.vendor != "postgresql":
             raise CommandError("bench_api needs PostgreSQL: set DATABASE_URL=postgres://...")
         endpoints = [e for e in ENDPOINTS if not options["only"] or e.name in options["only"]]
-        with scratch_database(keep=options["keep"], prefix="bench_api_") as name:
+        with scratch_database(keep=options["keep"], prefix=f"bench_api_{articles}_") as name:
             loaded = Article.objects.count()
             if loaded not in (0, articles):
                 raise CommandError(f"{name} holds {loaded} articles, not {articles}: drop it or use that N.")
