@@ -100,6 +100,10 @@ def _version(version: Any) -> dict[str, Any]:
         "author": version.author.username,
         "created_at": _at(version.created_at),
         "content_hash": version.content_hash,
+        "provenance": version.provenance,
+        "generator": version.generator,
+        "model_version": version.model_version,
+        "source_reference": version.source_reference,
     }
 
 
@@ -201,6 +205,10 @@ def public_article(request: HttpRequest, slug: str) -> JsonResponse:
                 for reference in version.references.all()
             ],
             "content_hash": version.content_hash,
+            "provenance": version.provenance,
+            "generator": version.generator,
+            "model_version": version.model_version,
+            "source_reference": version.source_reference,
             "jsonld": medical_web_page(page),
         }
     )

@@ -199,3 +199,45 @@ class PublicArticleSerializer(serializers.Serializer):
     @extend_schema_field(MEDICAL_WEB_PAGE_SCHEMA)
     def get_jsonld(self, page: PublicPage) -> dict:
         return medical_web_page(page)
+
+    # Written by hand, field for field as declared (tests/api/test_list_representations.py).
+    def to_representation(self, page: PublicPage) -> dict[str, Any]:
+        article, version, badge, review = page.article, page.version, page.badge, page.review
+        zone = timezone.get_current_timezone()
+        return {
+            "slug": article.slug,
+            "title": version.title,
+            "body": version.body,
+            "body_html": self.get_body_html(page),
+            "badge": badge.name,
+            "caution": badge.caution,
+            "caution_text": badge.caution_text,
+            "review": {
+                "state": review.state,
+                "reviewed_at": datetime_text(review.reviewed_at, zone),
+                "summary": review.summary,
+            },
+            "last_reviewed_at": datetime_text(article.last_reviewed_at, zone),
+            "next_review_due_at": datetime_text(article.review_due_at, zone),
+            "reviewers": [
+                {
+                    "name": member.display_name,
+                    "credentials": member.credentials,
+                    "specialties": [specialty.name for specialty in member.specialties.all()],
+                }
+                for member in page.reviewers
+            ],
+            "references": [
+                {field: getattr(reference, field) for field in REFERENCE_FIELDS}
+                for reference in version.references.all()
+            ],
+            "content_hash": version.content_hash,
+            "provenance": version.provenance,
+            "generator": version.generator,
+            "model_version": version.model_version,
+            "source_reference": version.source_reference,
+            "jsonld": self.get_jsonld(page),
+        }
+
+
+REFERENCE_FIELDS = ReferenceSerializer.Meta.fields

@@ -10,11 +10,12 @@ from rest_framework import serializers
 from rest_framework.request import Request
 
 from articles import selectors as article_selectors
-from articles.api.serializers import ArticleDetailSerializer, ArticleSerializer
+from articles.api.serializers import ArticleDetailSerializer, ArticleSerializer, VersionSerializer
+from articles.models import ArticleVersion
 from editorial import selectors, services
 from editorial.api.serializers import AssignmentListSerializer
-from editorial.public.selectors import public_articles
-from editorial.public.serializers import PublicArticleListSerializer
+from editorial.public.selectors import public_articles, public_page
+from editorial.public.serializers import PublicArticleListSerializer, PublicArticleSerializer
 from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db
@@ -70,3 +71,18 @@ def test_a_public_row_is_its_declared_fields(catalogue):
         serializer = PublicArticleListSerializer()
         assert serializer.to_representation(row) == declared(serializer, row)
         assert list(serializer.to_representation(row)) == list(serializer.fields)
+
+
+def test_a_versions_row_is_its_declared_fields(catalogue):
+    for version in ArticleVersion.objects.select_related("author"):
+        serializer = VersionSerializer()
+        assert serializer.to_representation(version) == declared(serializer, version)
+        assert list(serializer.to_representation(version)) == list(serializer.fields)
+
+
+def test_a_public_page_is_its_declared_fields(catalogue):
+    for slug in ("approved", "phesgo", "draft"):
+        page = public_page(slug)
+        serializer = PublicArticleSerializer()
+        assert serializer.to_representation(page) == declared(serializer, page)
+        assert list(serializer.to_representation(page)) == list(serializer.fields)
