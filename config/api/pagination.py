@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.paginator import Page
 from django.db.models import F, Q, QuerySet
 from rest_framework.exceptions import NotFound
 from rest_framework.exceptions import ValidationError as BadRequest
@@ -33,7 +34,11 @@ from config.api.query import query_integer, single_value
 
 class Pagination(PageNumberPagination):
     """Pages of 20 (``page_size`` up to 100); a page or page size that is not a whole number in
-    range is a 400 (DRF would quietly use the default size), a page past the last a 404."""
+    range is a 400 (DRF would quietly use the default size), a page past the last a 404.
+
+    The first page is read with one row more than it shows: when that row is not there, the page
+    holds the whole list and its length is the ``count``, without a COUNT query (most of these
+    lists fit on one page); otherwise the count is a COUNT, as on every other page."""
 
     page_size = 20
     page_size_query_param = "page_size"
@@ -41,8 +46,17 @@ class Pagination(PageNumberPagination):
     max_page = 2**31 - 1
 
     def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> Any:
-        query_integer(request, self.page_query_param, 1, self.max_page)
-        return super().paginate_queryset(queryset, request, view)
+        if query_integer(request, self.page_query_param, 1, self.max_page) not in (None, 1):
+            return super().paginate_queryset(queryset, request, view)
+        size = self.get_page_size(request)
+        rows = list(queryset[: size + 1])
+        paginator = self.django_paginator_class(queryset, size)
+        if len(rows) <= size:
+            paginator.count = len(rows)  # replaces the cached COUNT
+        self.page = Page(rows[:size], 1, paginator)
+        self.request = request
+        self.display_page_controls = self.template is not None and paginator.num_pages > 1
+        return list(self.page)
 
     def get_page_size(self, request: Request) -> int:
         size = query_integer(request, self.page_size_query_param, 1, self.max_page_size)

@@ -159,3 +159,16 @@ def test_a_filter_by_status_reads_the_page_without_a_distinct(world, articles, u
 
     assert response.status_code == 200
     assert not [q for q in queries.captured_queries if "DISTINCT" in q["sql"].upper()]
+
+
+def test_a_small_list_on_one_page_is_counted_without_a_count_query(world, articles):
+    api = client_for(world.editor)
+    with CaptureQueriesContext(connection) as queries:
+        whole = api.get("/api/v1/board-members/").json()
+    assert (whole["count"], len(whole["results"]), whole["next"]) == (3, 3, None)
+    # (each member's open reviews are a COUNT of their own: the list's would be "__count")
+    assert not [q for q in queries.captured_queries if '"__count"' in q["sql"]]
+
+    first, second = api.get("/api/v1/board-members/?page_size=2").json(), None
+    second = api.get(first["next"]).json()
+    assert (first["count"], second["count"], len(first["results"]), len(second["results"])) == (3, 3, 2, 1)
