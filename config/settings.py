@@ -539,6 +539,14 @@ REVIEW_ESCALATE_AFTER_DAYS = env_int("REVIEW_ESCALATE_AFTER_DAYS", default=3, mi
 # How far back the sweep looks for assignments, cancellations and decisions whose notification
 # never went out (the broker was down); older ones are not announced late.
 NOTIFICATION_CATCH_UP_DAYS = env_int("NOTIFICATION_CATCH_UP_DAYS", default=7, minimum=1)
+# The reminder sweep claims and queues emails this many at a time (one outbox message a batch),
+# starts no batch after this many seconds (the next run, queued at once, resumes), and hands to
+# the outbox again the emails claimed this many minutes ago and still not delivered.
+REMINDERS_BATCH_SIZE = env_int("REMINDERS_BATCH_SIZE", default=500, minimum=1)
+REMINDERS_TIME_BUDGET_SECONDS = env_int(
+    "REMINDERS_TIME_BUDGET_SECONDS", default=min(180, CELERY_TASK_SOFT_TIME_LIMIT * 3 // 4), minimum=1
+)
+REMINDERS_REDELIVER_AFTER_MINUTES = env_int("REMINDERS_REDELIVER_AFTER_MINUTES", default=60, minimum=1)
 # The staleness sweep expires due approvals this many articles per statement, and opens at most
 # this many re-reviews per task run (a larger backlog continues in a follow-up run).
 STALENESS_BATCH_SIZE = env_int("STALENESS_BATCH_SIZE", default=5000, minimum=1)

@@ -294,14 +294,29 @@ class ReminderLog(models.Model):
     period_key = models.CharField(
         max_length=32, help_text='"once" for one-off emails, the UTC date for daily ones.'
     )
-    sent_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(
+        default=timezone.now, help_text="When the email was claimed and handed to the outbox."
+    )
+    delivered_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the mail server accepted it; empty while it is on its way (or failed and "
+        "waits to be handed over again).",
+    )
 
-    history = AuditedHistoricalRecords()
+    # The delivery receipt is bookkeeping of the sending, not a change anyone makes.
+    history = AuditedHistoricalRecords(excluded_fields=["delivered_at"])
 
     class Meta:
         ordering = ["-sent_at"]
         constraints = [
             models.UniqueConstraint(fields=["assignment", "kind", "period_key"], name="one_reminder_per_key"),
+        ]
+        indexes = [
+            # The emails claimed and not delivered, which the sweep hands over again.
+            models.Index(
+                fields=["sent_at"], condition=Q(delivered_at__isnull=True), name="reminderlog_undelivered_idx"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -16,9 +16,26 @@ way to the broker (or a worker that died) costs a delay, not an email:
 (1) within the last NOTIFICATION_CATCH_UP_DAYS: older events are not announced late.
 (2) and assigned before that window began: a reviewer given less notice learnt the date when assigned.
 
-Each email is sent at most once per ``ReminderLog`` key (assignment, kind, period key), however
-often and however concurrently these functions run; see ``_claim_and_send`` for the one case in
-which an email can go out twice.
+How an email goes out, in two steps (see ``_claim_batch`` and ``send_emails``):
+
+1. **The sweep claims and queues**, set-based: the owed assignments of each kind are read in
+   batches of REMINDERS_BATCH_SIZE in primary-key order (a keyset), with everything the emails
+   read loaded by the batch's one query; the emails are rendered; one ``INSERT ... ON CONFLICT DO
+   NOTHING RETURNING`` claims their ``ReminderLog`` keys, and the claimed emails are written to
+   the outbox as one message, in the claim's transaction. A key is therefore claimed once however
+   often and however concurrently the sweep runs, and an email is owed to the outbox exactly when
+   its claim committed. A run stops starting batches after REMINDERS_TIME_BUDGET_SECONDS and says
+   so (``more``); the task queues the next run at once, which resumes where this one stopped
+   because what is claimed is no longer owed.
+2. **The outbox's consumer sends** each email in its own transaction: it marks the claim
+   delivered (``delivered_at``) only if no one has, sends, and commits. A message published twice
+   sends nothing twice (the second consumer waits on the row, then finds it delivered); a refusal
+   by the mail server rolls the mark back, and so does a worker dying before the commit. Claims
+   left undelivered for REMINDERS_REDELIVER_AFTER_MINUTES are handed to the outbox again by the
+   sweep. The one gap is at-least-once, not exactly-once: if the process dies after the mail
+   server accepted an email but before the commit, that email goes out again. No scheme can close
+   it without the mail server taking part in the transaction; a duplicate reminder is the lesser
+   harm than a lost one.
 """
 
 from __future__ import annotations
@@ -26,45 +43,45 @@ from __future__ import annotations
 import datetime
 import logging
 import smtplib
+import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMessage
-from django.db import IntegrityError, transaction
+from django.core import mail
+from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, QuerySet
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 
-from articles.models import RiskLevel
-from config.audit import audit
 from editorial.models import (
     ONCE,
     OPEN_ASSIGNMENT_STATES,
     AssignmentState,
-    Decision,
     ReminderKind,
     ReminderLog,
     ReviewAssignment,
-    RoundOutcome,
-    RoundTrigger,
 )
+from editorial.outbox import services as outbox
+from editorial.outbox.publisher import SEND_EMAILS
+from editorial.reminder_emails import Owed, render_email
 from reviewers.roles import Role, is_system_user
 from reviewers.services import get_system_user
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
+__all__ = ["Owed", "owed_notifications", "owed_reminders", "render_email", "send_emails"]
+
 logger = logging.getLogger(__name__)
 
-# What ``_deliver`` reports, besides the kind of a sent email.
+# What a run reports, besides the kind of each email queued.
 ALREADY_SENT = "already_sent"
 NO_RECIPIENT = "no_recipient"
 FAILED = "failed"
+REQUEUED = "requeued"
+MORE = "more"
 
 NOTIFICATION_KINDS = (
     ReminderKind.ASSIGNED,
@@ -73,15 +90,6 @@ NOTIFICATION_KINDS = (
     ReminderKind.VOIDED,
 )
 REMINDER_KINDS = (ReminderKind.DUE_SOON, ReminderKind.OVERDUE, ReminderKind.ESCALATION)
-
-
-@dataclass(frozen=True)
-class Owed:
-    """One email owed: its kind and period key, and the assignment it is about."""
-
-    assignment: ReviewAssignment
-    kind: ReminderKind
-    period_key: str = ONCE
 
 
 # --- What is owed -------------------------------------------------------------------------------
@@ -107,31 +115,30 @@ def _logged(kind: ReminderKind, period_key: str = ONCE) -> Exists:
     return Exists(ReminderLog.objects.filter(assignment_id=OuterRef("pk"), kind=kind, period_key=period_key))
 
 
-def owed_notifications(
-    *, now: datetime.datetime, assignment_ids: Sequence[int] | None = None
-) -> Iterator[Owed]:
-    """The notifications not sent yet, for the given assignments or for all of them."""
+def _owed_notifications(
+    now: datetime.datetime, assignment_ids: Sequence[int] | None = None
+) -> list[tuple[ReminderKind, str, QuerySet[ReviewAssignment]]]:
     since = now - datetime.timedelta(days=settings.NOTIFICATION_CATCH_UP_DAYS)
     base = _assignments()
     if assignment_ids is not None:
         base = base.filter(pk__in=assignment_ids)
-    owed = {
-        ReminderKind.ASSIGNED: base.filter(state__in=OPEN_ASSIGNMENT_STATES, assigned_at__gte=since),
+    owed = [
+        (ReminderKind.ASSIGNED, base.filter(state__in=OPEN_ASSIGNMENT_STATES, assigned_at__gte=since)),
         # Only a reviewer who was told of the review is told it is off; one assigned and
         # cancelled before the first email went out never hears of either.
-        ReminderKind.CANCELLED: base.filter(
-            _logged(ReminderKind.ASSIGNED), state=AssignmentState.CANCELLED, closed_at__gte=since
+        (
+            ReminderKind.CANCELLED,
+            base.filter(
+                _logged(ReminderKind.ASSIGNED), state=AssignmentState.CANCELLED, closed_at__gte=since
+            ),
         ),
-        ReminderKind.DECIDED: base.filter(state=AssignmentState.COMPLETED, decided_at__gte=since),
-        ReminderKind.VOIDED: base.filter(voided_at__gte=since),
-    }
-    for kind, queryset in owed.items():
-        for assignment in queryset.exclude(_logged(kind)):
-            yield Owed(assignment, kind)
+        (ReminderKind.DECIDED, base.filter(state=AssignmentState.COMPLETED, decided_at__gte=since)),
+        (ReminderKind.VOIDED, base.filter(voided_at__gte=since)),
+    ]
+    return [(kind, ONCE, queryset.exclude(_logged(kind))) for kind, queryset in owed]
 
 
-def owed_reminders(*, now: datetime.datetime) -> Iterator[Owed]:
-    """The reminders due at ``now`` and not sent yet."""
+def _owed_reminders(now: datetime.datetime) -> list[tuple[ReminderKind, str, QuerySet[ReviewAssignment]]]:
     window = datetime.timedelta(hours=settings.REVIEW_DUE_SOON_HOURS)
     today = now.astimezone(datetime.UTC).date().isoformat()
     escalate_before = now - datetime.timedelta(days=settings.REVIEW_ESCALATE_AFTER_DAYS)
@@ -146,40 +153,205 @@ def owed_reminders(*, now: datetime.datetime) -> Iterator[Owed]:
         (ReminderKind.OVERDUE, today, open_.filter(due_at__lte=now)),
         (ReminderKind.ESCALATION, ONCE, open_.filter(due_at__lte=escalate_before)),
     ]
-    for kind, period_key, queryset in owed:
-        for assignment in queryset.exclude(_logged(kind, period_key)):
-            yield Owed(assignment, kind, period_key)
+    return [(kind, key, queryset.exclude(_logged(kind, key))) for kind, key, queryset in owed]
 
 
-# --- Sending ----------------------------------------------------------------------------------
+def owed_notifications(
+    *, now: datetime.datetime, assignment_ids: Sequence[int] | None = None
+) -> Iterator[Owed]:
+    """The notifications not sent yet, for the given assignments or for all of them."""
+    for kind, key, queryset in _owed_notifications(now, assignment_ids):
+        for assignment in queryset.iterator(chunk_size=settings.REMINDERS_BATCH_SIZE):
+            yield Owed(assignment, kind, key)
 
 
-def send_review_reminders(*, now: datetime.datetime | None = None) -> dict[str, int]:
-    """Send every notification and reminder owed at ``now``: what the periodic sweep does.
-    Returns how many of each kind went out, and how many were ``already_sent`` (by a concurrent
-    run), had ``no_recipient`` with an email address, or ``failed`` (the mail server refused;
-    the next run tries again)."""
+def owed_reminders(*, now: datetime.datetime) -> Iterator[Owed]:
+    """The reminders due at ``now`` and not sent yet."""
+    for kind, key, queryset in _owed_reminders(now):
+        for assignment in queryset.iterator(chunk_size=settings.REMINDERS_BATCH_SIZE):
+            yield Owed(assignment, kind, key)
+
+
+# --- The sweep: claim and queue, batch by batch -----------------------------------------------------
+
+
+def send_review_reminders(
+    *,
+    now: datetime.datetime | None = None,
+    batch_size: int | None = None,
+    time_budget: float | None = None,
+) -> dict[str, int]:
+    """Queue every notification and reminder owed at ``now`` (what the periodic sweep does), and
+    hand over again the emails claimed long ago and never delivered. Returns how many of each
+    kind were queued, how many were ``already_sent`` (claimed by a concurrent run), had
+    ``no_recipient`` with an email address or were ``requeued``; ``more`` is 1 when the time budget
+    ran out before everything owed was queued (the next run resumes)."""
     now = now or timezone.now()
-    return _deliver_all([*owed_notifications(now=now), *owed_reminders(now=now)], now=now)
+    sweep = _Sweep(now=now, batch_size=batch_size, time_budget=time_budget)
+    for kind, key, queryset in [*_owed_notifications(now), *_owed_reminders(now)]:
+        if not sweep.run(kind, key, queryset):
+            break
+    else:
+        sweep.requeue_undelivered()
+    return sweep.result()
 
 
 def send_notifications(
     *, assignment_ids: Sequence[int], now: datetime.datetime | None = None
 ) -> dict[str, int]:
-    """Send the notifications owed for these assignments (the fast path after a workflow step);
+    """Queue the notifications owed for these assignments (the fast path after a workflow step);
     counts as ``send_review_reminders``."""
     now = now or timezone.now()
-    return _deliver_all(list(owed_notifications(now=now, assignment_ids=assignment_ids)), now=now)
+    sweep = _Sweep(now=now, batch_size=None, time_budget=None)
+    for kind, key, queryset in _owed_notifications(now, assignment_ids):
+        sweep.run(kind, key, queryset)
+    return sweep.result()
 
 
-def _deliver_all(owed: Iterable[Owed], *, now: datetime.datetime) -> dict[str, int]:
-    counts: Counter[str] = Counter({kind.value: 0 for kind in (*NOTIFICATION_KINDS, *REMINDER_KINDS)})
-    counts.update({ALREADY_SENT: 0, NO_RECIPIENT: 0, FAILED: 0})
-    recipients = _Recipients()
-    system = get_system_user()
-    for item in owed:
-        counts[_deliver(item, recipients=recipients, system=system, now=now)] += 1
-    return dict(counts)
+class _Sweep:
+    """One run: its counts, its deadline, and what every batch shares (the system user, the
+    editors-in-chief)."""
+
+    def __init__(self, *, now: datetime.datetime, batch_size: int | None, time_budget: float | None) -> None:
+        self.now = now
+        self.batch_size = batch_size or settings.REMINDERS_BATCH_SIZE
+        budget = settings.REMINDERS_TIME_BUDGET_SECONDS if time_budget is None else time_budget
+        self.deadline = time.monotonic() + budget
+        self.counts: Counter[str] = Counter(
+            {kind.value: 0 for kind in (*NOTIFICATION_KINDS, *REMINDER_KINDS)}
+            | dict.fromkeys((ALREADY_SENT, NO_RECIPIENT, REQUEUED, MORE), 0)
+        )
+        self.recipients = _Recipients()
+        self.system = get_system_user()
+
+    def result(self) -> dict[str, int]:
+        return dict(self.counts)
+
+    def _out_of_time(self) -> bool:
+        if time.monotonic() >= self.deadline:
+            self.counts[MORE] = 1
+            return True
+        return False
+
+    def run(self, kind: ReminderKind, key: str, queryset: QuerySet[ReviewAssignment]) -> bool:
+        """Queue what ``queryset`` owes, batch by batch in primary-key order; returns False when
+        the time budget ran out first."""
+        cursor = 0
+        while True:
+            if self._out_of_time():
+                return False
+            batch = list(queryset.filter(pk__gt=cursor)[: self.batch_size])
+            if not batch:
+                return True
+            cursor = batch[-1].pk
+            self._queue([Owed(assignment, kind, key) for assignment in batch])
+            if len(batch) < self.batch_size:
+                return True
+
+    def _queue(self, items: list[Owed], *, requeue: dict[tuple[int, str, str], int] | None = None) -> None:
+        """Render the batch's emails, claim their keys and write them to the outbox, in one
+        transaction (or, for ``requeue``, the keys' existing claims: only the outbox message)."""
+        emails = []
+        for item in items:
+            addresses = _addresses(self.recipients.for_item(item), item)
+            if not addresses:
+                self.counts[NO_RECIPIENT] += 1
+                continue
+            subject, body = render_email(item, now=self.now)
+            emails.append((item, {"to": addresses, "subject": subject, "body": body}))
+        if not emails:
+            return
+        with transaction.atomic():
+            if requeue is None:
+                claimed = _claim_batch([item for item, _ in emails], system=self.system)
+            else:
+                claimed = requeue
+            queued = []
+            for item, email in emails:
+                log = claimed.get((item.assignment.pk, item.kind.value, item.period_key))
+                if log is None:
+                    self.counts[ALREADY_SENT] += 1
+                    continue
+                queued.append({"log": log, **email})
+                self.counts[REQUEUED if requeue is not None else item.kind.value] += 1
+            if queued:
+                outbox.enqueue(topic=SEND_EMAILS, payload={"emails": queued})
+        logger.info(
+            "event=emails_queued count=%d requeued=%s first_assignment=%s last_assignment=%s",
+            len(queued),
+            requeue is not None,
+            items[0].assignment.pk,
+            items[-1].assignment.pk,
+        )
+
+    def requeue_undelivered(self) -> None:
+        """Hand to the outbox again the emails claimed more than REMINDERS_REDELIVER_AFTER_MINUTES
+        ago (and within NOTIFICATION_CATCH_UP_DAYS) that no consumer delivered: the mail server
+        refused them, or the outbox message was lost. A consumer that still holds one finds it
+        delivered and sends nothing twice."""
+        before = self.now - datetime.timedelta(minutes=settings.REMINDERS_REDELIVER_AFTER_MINUTES)
+        since = self.now - datetime.timedelta(days=settings.NOTIFICATION_CATCH_UP_DAYS)
+        undelivered = ReminderLog.objects.filter(
+            delivered_at__isnull=True, sent_at__lte=before, sent_at__gte=since
+        ).order_by("pk")
+        cursor = 0
+        while not self._out_of_time():
+            logs = list(
+                undelivered.filter(pk__gt=cursor).values("pk", "assignment_id", "kind", "period_key")[
+                    : self.batch_size
+                ]
+            )
+            if not logs:
+                return
+            cursor = logs[-1]["pk"]
+            assignments = _assignments().in_bulk([log["assignment_id"] for log in logs])
+            keys = {(log["assignment_id"], log["kind"], log["period_key"]): log["pk"] for log in logs}
+            items = [
+                Owed(assignments[log["assignment_id"]], ReminderKind(log["kind"]), log["period_key"])
+                for log in logs
+            ]
+            self._queue(items, requeue=keys)
+
+
+def _claim_batch(items: list[Owed], *, system: AbstractBaseUser) -> dict[tuple[int, str, str], int]:
+    """Claim the items' ReminderLog keys in one statement (``INSERT ... ON CONFLICT DO NOTHING
+    RETURNING``, on PostgreSQL and SQLite alike) and write the claimed rows' history rows in one
+    more; returns the claimed keys with their row ids. A key another run holds is not returned:
+    a concurrent run's uncommitted claim makes this statement wait for its transaction, then skip
+    the key if that run committed."""
+    sent_at = timezone.now()
+    q = connection.ops.quote_name
+    table = ReminderLog._meta
+    columns = [table.get_field(name).column for name in ("assignment", "kind", "period_key", "sent_at")]
+    rows, params = [], []
+    stamp = connection.ops.adapt_datetimefield_value(sent_at)
+    for item in items:
+        rows.append("(%s, %s, %s, %s)")
+        params += [item.assignment.pk, item.kind.value, item.period_key, stamp]
+    returning = [table.pk.column, *columns[:3]]
+    sql = (
+        f"INSERT INTO {q(table.db_table)} ({', '.join(map(q, columns))}) "  # noqa: S608 - model names
+        f"VALUES {', '.join(rows)} ON CONFLICT DO NOTHING RETURNING {', '.join(map(q, returning))}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        claimed = {(assignment, kind, key): pk for pk, assignment, kind, key in cursor.fetchall()}
+    history = ReminderLog.history.model
+    history.objects.bulk_create(
+        history(
+            id=pk,
+            assignment_id=assignment,
+            kind=kind,
+            period_key=key,
+            sent_at=sent_at,
+            history_date=sent_at,
+            history_type="+",
+            history_user_id=system.pk,
+            history_change_reason=f"Email sent: {ReminderKind(kind).label}",
+        )
+        for (assignment, kind, key), pk in claimed.items()
+    )
+    return claimed
 
 
 class _Recipients:
@@ -212,7 +384,7 @@ class _Recipients:
         return [item.assignment.reviewer.user]
 
 
-def _addresses(users: Iterable[AbstractBaseUser], item: Owed) -> list[str]:
+def _addresses(users: list[AbstractBaseUser], item: Owed) -> list[str]:
     addresses = []
     for user in users:
         if user.is_active and user.email:
@@ -228,150 +400,40 @@ def _addresses(users: Iterable[AbstractBaseUser], item: Owed) -> list[str]:
     return addresses
 
 
-def _deliver(item: Owed, *, recipients: _Recipients, system: AbstractBaseUser, now: datetime.datetime) -> str:
-    addresses = _addresses(recipients.for_item(item), item)
-    if not addresses:
-        return NO_RECIPIENT
-    subject, body = render_email(item, now=now)
-    message = EmailMessage(subject=subject, body=body, to=addresses)
-    try:
-        sent = _claim_and_send(item, message, system=system)
-    except (smtplib.SMTPException, OSError) as error:
-        logger.warning(
-            "event=email_failed kind=%s assignment=%s error=%r; the next run tries again",
-            item.kind,
-            item.assignment.pk,
-            error,
-        )
-        return FAILED
-    if not sent:
-        return ALREADY_SENT
-    logger.info(
-        "event=email_sent kind=%s assignment=%s period=%s recipients=%d",
-        item.kind,
-        item.assignment.pk,
-        item.period_key,
-        len(addresses),
-    )
-    return item.kind.value
+# --- The outbox's consumer: sending ---------------------------------------------------------------
 
 
-def _claim_and_send(item: Owed, message: EmailMessage, *, system: AbstractBaseUser) -> bool:
-    """Send ``message`` unless its ReminderLog key is already taken; returns whether it was sent.
-
-    The key is claimed by inserting its row, the email is sent, and only then does the
-    transaction commit. A concurrent run claiming the same key waits on the unique index until
-    this transaction ends, then finds the key taken (and skips) or free again (this send failed
-    and rolled back, so it sends). A failure to send therefore leaves the email owed, never
-    recorded as sent.
-
-    The one gap is at-least-once, not exactly-once: if the process dies, or the database
-    connection is lost, after the mail server accepted the email but before the commit, the claim
-    is rolled back and the next run sends the email again. No scheme can close that gap without
-    the mail server taking part in the transaction; a duplicate reminder is the lesser harm than
-    a lost one.
-    """
-    with audit(actor=system, reason=f"Email sent: {item.kind.label}"), transaction.atomic():
-        try:
-            with transaction.atomic():
-                ReminderLog.objects.create(
-                    assignment=item.assignment,
-                    kind=item.kind,
-                    period_key=item.period_key,
-                    sent_at=timezone.now(),
+def send_emails(*, emails: list[dict[str, Any]]) -> dict[str, int]:
+    """Send the emails of one outbox message (``log``: the ReminderLog id, ``to``, ``subject``,
+    ``body``) over one connection to the mail server, each in its own transaction: marked
+    delivered unless already delivered, sent, committed. Returns how many were ``sent``,
+    ``already_sent`` (by an earlier delivery of the same message) or ``failed`` (the mail server
+    refused; the sweep hands them over again)."""
+    counts = Counter(dict.fromkeys(("sent", ALREADY_SENT, FAILED), 0))
+    with mail.get_connection() as smtp:
+        for email in emails:
+            try:
+                with transaction.atomic():
+                    marked = ReminderLog.objects.filter(pk=email["log"], delivered_at__isnull=True).update(
+                        delivered_at=timezone.now()
+                    )
+                    if not marked:
+                        counts[ALREADY_SENT] += 1
+                        continue
+                    mail.EmailMessage(
+                        subject=email["subject"], body=email["body"], to=email["to"], connection=smtp
+                    ).send()
+            except (smtplib.SMTPException, OSError) as error:
+                logger.warning(
+                    "event=email_failed log=%s error=%r; the sweep hands it over again", email["log"], error
                 )
-        except IntegrityError:
-            return False
-        message.send()
-    return True
-
-
-# --- The emails ---------------------------------------------------------------------------------
-
-
-def render_email(item: Owed, *, now: datetime.datetime) -> tuple[str, str]:
-    """The subject and plain-text body of an email, from ``editorial/email/<kind>_subject.txt``
-    and ``<kind>_body.txt``."""
-    assignment = item.assignment
-    context = _context(assignment, now=now)
-    name = f"editorial/email/{item.kind.value}"
-    subject = " ".join(render_to_string(f"{name}_subject.txt", context).split())
-    body = render_to_string(f"{name}_body.txt", context).strip() + "\n"
-    return subject, body
-
-
-_CANCELLATION_REASONS = {
-    RoundOutcome.SUPERSEDED: "the editors wrote a newer version, so this one will not be reviewed",
-    RoundOutcome.WITHDRAWN: "the editors withdrew the article from review",
-    RoundOutcome.CHANGES_REQUESTED: "another reviewer requested changes, which closed the review round",
-    RoundOutcome.REJECTED: "another reviewer rejected the text, which closed the review round",
-    RoundOutcome.APPROVED: "the version was approved by the other reviewers",
-}
-
-
-_DECISIONS = {
-    Decision.APPROVE: "Approved",
-    Decision.REQUEST_CHANGES: "Changes requested",
-    Decision.REJECT: "Rejected",
-}
-
-
-def _context(assignment: ReviewAssignment, *, now: datetime.datetime) -> dict[str, Any]:
-    round = assignment.round
-    overdue = now - assignment.due_at
-    return {
-        "assignment": assignment,
-        "reviewer": assignment.reviewer,
-        "round": round,
-        "article": round.article,
-        "version": round.version,
-        "days_overdue": max(overdue.days, 0),
-        "hours_left": max(int((assignment.due_at - now).total_seconds() // 3600), 0),
-        # A round still open means only this assignment was cancelled: it was reassigned.
-        "cancellation_reason": (
-            assignment.cancel_reason.rstrip(".")
-            or _CANCELLATION_REASONS.get(round.outcome, "the review was given to another member")
-        ),
-        "decision": _DECISIONS.get(assignment.decision, assignment.get_decision_display()),
-        "is_re_review": round.trigger == RoundTrigger.RE_REVIEW,
-        "status_after": _status_after_decision(assignment),
-        "review_url": _review_url(assignment),
-    }
-
-
-_OUTCOME_OF_DECISION = {
-    RoundOutcome.APPROVED: "approved: this version is now the one readers see",
-    RoundOutcome.CHANGES_REQUESTED: "with changes requested",
-    RoundOutcome.REJECTED: "rejected, and back in draft",
-}
-
-
-def _status_after_decision(assignment: ReviewAssignment) -> str:
-    """What the decision did to the article, whenever the email is sent: a decision that closed
-    the round closed it at the instant it was made."""
-    round = assignment.round
-    if round.closed_at is not None and round.closed_at == assignment.decided_at:
-        return _OUTCOME_OF_DECISION.get(round.outcome, round.get_outcome_display().lower())
-    if assignment.decision == Decision.APPROVE:
-        # The approvals standing at the moment of this decision, whenever the email goes out.
-        upto = round.assignments.standing_approvals().filter(decided_at__lte=assignment.decided_at)
-        given = upto.count()
-        needs_specialist = round.article.risk_level == RiskLevel.HIGH
-        if (
-            given >= round.required_approvals
-            and needs_specialist
-            and not upto.filter(decided_as_specialist=True).exists()
-        ):
-            return (
-                f"still under review: as a high-risk article it needs the approval of a member of "
-                f"{round.article.specialty.name}, and none of the {given} approvals so far is one"
+                counts[FAILED] += 1
+                continue
+            counts["sent"] += 1
+            logger.info(
+                "event=email_sent log=%s subject=%r recipients=%d",
+                email["log"],
+                email["subject"],
+                len(email["to"]),
             )
-        return f"still under review: {given} of the {round.required_approvals} approvals it needs"
-    return "unchanged"
-
-
-def _review_url(assignment: ReviewAssignment) -> str:
-    """The review page in the review desk, which the reviewer and the editors-in-chief can open."""
-    if not settings.SITE_URL:
-        return ""
-    return settings.SITE_URL + reverse("admin:editorial_reviewassignment_change", args=[assignment.pk])
+    return dict(counts)

@@ -55,8 +55,18 @@ def _run(name: str, service: Callable[[], dict[str, int]]) -> dict[str, int]:
 
 @shared_task(**_RETRYING)
 def send_review_reminders() -> dict[str, int]:
-    """Send every notification and reminder owed now (beat: every REMINDERS_EVERY_MINUTES)."""
-    return _run("send_review_reminders", reminders.send_review_reminders)
+    """Queue every notification and reminder owed now (beat: every REMINDERS_EVERY_MINUTES). A run
+    that used up REMINDERS_TIME_BUDGET_SECONDS queues the next one at once, which resumes."""
+    counts = _run("send_review_reminders", reminders.send_review_reminders)
+    if counts.get(reminders.MORE):
+        send_review_reminders.delay()
+    return counts
+
+
+@shared_task(**_RETRYING)
+def send_emails(emails: list[dict]) -> dict[str, int]:
+    """Send the emails the reminder sweep queued in one outbox message (each exactly once)."""
+    return _run("send_emails", lambda: reminders.send_emails(emails=emails))
 
 
 @shared_task(**_RETRYING)

@@ -29,12 +29,14 @@ from django.conf import settings
 logger = logging.getLogger(__name__)
 
 DELIVER_NOTIFICATIONS = "notifications.deliver"
+SEND_EMAILS = "emails.send"
 ALERT_STUCK_ROUNDS = "staffing.alert"
 DELIVER_WEBHOOKS = "webhooks.deliver"
 ALERT_FAILED_WEBHOOKS = "webhooks.alert_failed"
 
 TASKS = {
     DELIVER_NOTIFICATIONS: "editorial.tasks.deliver_notifications",
+    SEND_EMAILS: "editorial.tasks.send_emails",
     ALERT_STUCK_ROUNDS: "editorial.tasks.alert_stuck_rounds",
     DELIVER_WEBHOOKS: "editorial.webhooks.tasks.deliver_webhooks",
     ALERT_FAILED_WEBHOOKS: "editorial.webhooks.tasks.alert_failed_webhooks",

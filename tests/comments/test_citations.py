@@ -12,8 +12,8 @@ from editorial.comments import services as comment_services
 from editorial.comments.exceptions import CommentNotFound, CommentStateConflict
 from editorial.comments.models import DecisionCitation
 from editorial.models import AssignmentState
-from editorial.reminders import send_notifications
 from tests.comments.conftest import PASSAGE, comment_on, next_round
+from tests.editorial.mail import send_notifications
 
 pytestmark = pytest.mark.django_db
 

@@ -52,3 +52,38 @@ def _maybe_crash(spool: Path) -> None:
 def read_spool(spool: Path) -> list[dict]:
     """The messages delivered to ``spool``, oldest first."""
     return [json.loads(path.read_text()) for path in sorted(spool.glob("[!.]*.json"))]
+
+
+def deliver_queued_emails() -> dict[str, int]:
+    """Send what the reminder sweep queued and nothing has published yet, through the outbox's
+    consumer, as the relay and a worker would; each message once (it is then marked published)."""
+    from django.utils import timezone
+
+    from editorial import reminders
+    from editorial.outbox.models import OutboxMessage
+    from editorial.outbox.publisher import SEND_EMAILS
+
+    totals: dict[str, int] = {}
+    for message in OutboxMessage.objects.filter(topic=SEND_EMAILS, published_at__isnull=True).order_by("pk"):
+        for key, count in reminders.send_emails(**message.payload).items():
+            totals[key] = totals.get(key, 0) + count
+        OutboxMessage.objects.filter(pk=message.pk).update(published_at=timezone.now())
+    return totals
+
+
+def send_review_reminders(**kwargs):
+    """The reminder sweep, then its emails through the outbox's consumer; the sweep's counts."""
+    from editorial import reminders
+
+    counts = reminders.send_review_reminders(**kwargs)
+    deliver_queued_emails()
+    return counts
+
+
+def send_notifications(**kwargs):
+    """The notifications' fast path, then its emails through the outbox's consumer."""
+    from editorial import reminders
+
+    counts = reminders.send_notifications(**kwargs)
+    deliver_queued_emails()
+    return counts

@@ -17,9 +17,9 @@ from editorial.exceptions import NotEligible
 from editorial.models import ReminderLog, ReviewAssignment, RoundTrigger
 from editorial.outbox import publisher
 from editorial.outbox.models import OutboxMessage
-from editorial.reminders import send_notifications, send_review_reminders
 from reviewers.models import ConflictOfInterest
 from tests.editorial.conftest import approve, assign, in_review, submit
+from tests.editorial.mail import send_notifications, send_review_reminders
 from tests.editorial.scheduling import approved_long_ago
 from tests.factories import ArticleFactory, EditorFactory
 from tests.helpers import client_for
@@ -35,7 +35,10 @@ def queued(monkeypatch):
     calls = []
 
     def publish(messages):
-        for _, _, payload in messages:
+        for _, topic, payload in messages:
+            if topic == publisher.SEND_EMAILS:  # the emails the notifications' task queued
+                tasks.send_emails(**payload)
+                continue
             calls.append(payload["assignment_ids"])
             tasks.deliver_notifications(**payload)
         return [pk for pk, _, _ in messages]

@@ -130,7 +130,7 @@ class TestAHighRiskArticleWhoseOnlySpecialistIsConflicted:
         self, conflicted, editor, chief, mailoutbox
     ):
         article, _ = conflicted
-        from editorial.reminders import send_review_reminders
+        from tests.editorial.mail import send_review_reminders
 
         send_review_reminders()  # the decision emails
         send_staffing_alerts()
@@ -169,7 +169,7 @@ class TestSeatsFollowThePeople:
     def test_a_deactivated_member_is_emailed_once_that_the_review_was_released(
         self, world, mailoutbox, django_capture_on_commit_callbacks
     ):
-        from editorial.reminders import send_review_reminders
+        from tests.editorial.mail import send_review_reminders
 
         submit(world.article)
         assignment = assign(world.article, world.members[0])

@@ -209,12 +209,14 @@ def test_a_reminder_run_killed_mid_run_is_run_again_with_no_duplicate_and_nothin
 
     with workers.running(CRASH_AT_EMAIL="3"):
         send_review_reminders.delay()
-        workers.wait_for(lambda: workers.task_lines("send_review_reminders"), what="the run after the crash")
+        workers.wait_for(lambda: workers.task_lines("send_emails"), what="the run after the crash")
 
     assert workers.crash_marker.exists()
     assert "WorkerLostError" in workers.log  # the pool process died mid-run; the task went back on the queue
-    (line,) = workers.task_lines("send_review_reminders")
-    assert line["overdue"] == "3"  # the two sent before the crash were not sent again
+    (sweep,) = workers.task_lines("send_review_reminders")
+    assert sweep["overdue"] == "5"  # claimed and queued in one outbox message
+    (line,) = workers.task_lines("send_emails")  # the run after the crash; the killed one logged nothing
+    assert (line["sent"], line["already_sent"]) == ("3", "2")  # the two sent before the crash: not again
     assert len(workers.emails) == len(kinds_sent(workers)) == 5
     assert ReminderLog.objects.filter(kind="overdue").count() == 5
 
@@ -230,11 +232,11 @@ def test_a_run_whose_worker_vanished_is_taken_over_by_another_worker(workers, on
         send_review_reminders.delay()
         workers.wait_for(lambda: lost.process.poll() is not None, what="the worker to die")
     with workers.running():
-        workers.wait_for(lambda: workers.task_lines("send_review_reminders"), what="the run taken over")
+        workers.wait_for(lambda: workers.task_lines("send_emails"), what="the run taken over")
 
     assert workers.crash_marker.exists()
-    (line,) = workers.task_lines("send_review_reminders")
-    assert line["overdue"] == "3"
+    (line,) = workers.task_lines("send_emails")
+    assert (line["sent"], line["already_sent"]) == ("3", "2")
     assert len(workers.emails) == len(kinds_sent(workers)) == 5
     assert ReminderLog.objects.filter(kind="overdue").count() == 5
 
