@@ -12,8 +12,10 @@ Two steps, each safe to run twice and safe to run in several workers at once:
    of the history rows in one transaction.
 2. **Re-review**, per article through the workflow services (each article in its own
    transaction): every expired article whose current version is the approved one is submitted
-   again as the system user (a ``re_review`` round for the same version) and auto-assigned. An
-   article without an eligible reviewer stays submitted and is retried on the next run. Because
+   again as the system user (a ``re_review`` round for the same version) and auto-assigned, each
+   locked by its primary key. After a large expiry the changed tables are analysed first, so the
+   candidate query is planned with the new statuses. An article without an eligible reviewer
+   stays submitted and is retried on a later run, once its specialty has a free seat. Because
    this step works from the articles' status, not from what step 1 returned, a crash between the
    two steps only delays the re-review to the next run.
 

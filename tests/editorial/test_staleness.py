@@ -152,6 +152,7 @@ class TestReReview:
             "re_reviews_assigned_late": 0,
             "expired_with_newer_version": 0,
             "re_reviews_remaining": 0,
+            "re_reviews_retried": 0,
         }
         for article in due:
             article.refresh_from_db()

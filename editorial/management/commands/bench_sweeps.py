@@ -5,6 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
+from django.test import override_settings
 
 from bench.scratch_db import scratch_database
 from bench.sweeps import autovacuum, build, reminder_sweep, staleness_sweep
@@ -36,7 +37,9 @@ class Command(BaseCommand):
         expired = articles // 10 if expired is None else expired
         if articles < 1 or expired < 0 or re_reviews < 1:
             raise CommandError("--articles and --re-reviews must be positive, --expired not negative.")
-        with scratch_database(keep=keep) as name:
+        # DEBUG (which manage.py needs without a SECRET_KEY) keeps every statement's text in
+        # memory, outbox payloads included: off, as in production, for the runs and the memory.
+        with scratch_database(keep=keep) as name, override_settings(DEBUG=False):
             self.stderr.write(
                 f"Loading {articles} articles under review and {expired} due approvals into {name}..."
             )
