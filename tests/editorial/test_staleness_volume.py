@@ -9,6 +9,8 @@ from django.test.utils import CaptureQueriesContext
 
 from articles.models import ArticleStatus as S
 from editorial import staleness
+from editorial.webhooks.models import EventType, WebhookEvent
+from editorial.webhooks.services.events import article_data
 from reviewers.models import BoardMember
 from tests.editorial.conftest import refreshed
 from tests.editorial.scheduling import due_articles
@@ -81,3 +83,18 @@ def test_waiting_re_reviews_are_retried_only_once_a_seat_is_free(due, member, on
     freed = staleness.mark_stale_articles()
     assert freed["re_reviews_retried"] == freed["re_reviews_assigned_late"] == len(waiting)
     assert all(refreshed(article).status == S.UNDER_REVIEW for article in due)
+
+
+def test_the_bulk_expiry_records_the_same_webhook_payload_as_a_single_transition(due, settings):
+    settings.SITE_URL = "https://review.example.org"
+    staleness.expire_due_articles()
+
+    for article in due:
+        article = refreshed(article)
+        (event,) = WebhookEvent.objects.filter(article=article, type=EventType.ARTICLE_EXPIRED)
+        assert event.payload == article_data(article, article.published_version)
+        assert (
+            event.payload["article"]["url"]
+            == f"https://review.example.org/api/v1/public/articles/{article.slug}/"
+        )
+        assert event.version_id == article.published_version_id
