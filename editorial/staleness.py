@@ -176,8 +176,11 @@ def _postgresql_batch_sql() -> str:
         f"WITH due AS (SELECT {pk} FROM {article} WHERE {status} = %(source)s AND {due} <= %(now)s "  # noqa: S608
         f"ORDER BY {due} LIMIT %(limit)s FOR UPDATE SKIP LOCKED), "
         f"updated AS (UPDATE {article} AS a SET {status} = %(target)s, {columns['updated_at']} = %(now)s "
-        f"WHERE a.{pk} = ANY(ARRAY(SELECT {pk} FROM due)) RETURNING a.*) "
-        f"{_history_insert(shape, 'updated')} RETURNING {q(dict(shape.tracked)[shape.article['id']])}"
+        f"WHERE a.{pk} = ANY(ARRAY(SELECT {pk} FROM due)) RETURNING a.*), "
+        f"history AS ({_history_insert(shape, 'updated')}), "
+        # The site's article.expired webhook events, from the same rows (no round trip).
+        f"events AS ({webhook_events.expiry_events_sql('updated')}) "
+        "SELECT article_id, id FROM events"
     )
 
 
@@ -203,11 +206,15 @@ def _expire_batch(*, now: datetime.datetime, limit: int, user: AbstractBaseUser)
     params = _params(now, limit, user)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(_postgresql_batch_sql(), params)
-            expired = [row[0] for row in cursor.fetchall()]
-            # The site's article.expired webhooks, in bulk, in the batch's transaction.
-            webhook_events.record_bulk_expiry(article_ids=expired)
-            return expired
+            recorded_at = timezone.now()
+            cursor.execute(_postgresql_batch_sql(), params | webhook_events.expiry_event_params(recorded_at))
+            rows = cursor.fetchall()
+            webhook_events.owe_deliveries(
+                event_ids=[event for _, event in rows],
+                event_type=webhook_events.EventType.ARTICLE_EXPIRED,
+                occurred_at=recorded_at,
+            )
+            return [article for article, _ in rows]
         # A single-writer database (SQLite): no other worker can interleave with this transaction.
         ids = list(
             Article.objects.due_for_review(now)

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -183,4 +184,83 @@ def record_bulk_expiry(*, article_ids: Iterable[int]) -> list[WebhookEvent]:
 
 
 _VERSIONS = ("published_version", "current_version")
+
+
+# --- The staleness sweep's events, in its batch statement (PostgreSQL) ------------------------------
+
+
+def expiry_events_sql(updated: str) -> str:
+    """An ``INSERT ... SELECT`` of one ``article.expired`` event per row of ``updated`` (a CTE of
+    article rows as they are after the expiry), with the payload ``article_data`` builds, made by
+    PostgreSQL: the staleness sweep runs it in its batch statement, so its events cost no round
+    trip and no Python per article (tests/editorial/test_staleness_volume.py holds the payload to
+    ``article_data``'s). Returns the events' ids and article ids. Parameters:
+    ``expiry_event_params``."""
+    from articles.models import Article, ArticleVersion
+
+    q = connection.ops.quote_name
+    event, article, version = WebhookEvent._meta, Article._meta, ArticleVersion._meta
+
+    def column(meta: Any, name: str) -> str:
+        return q(meta.get_field(name).column)
+
+    def iso(expression: str) -> str:
+        # As _iso: ISO 8601 in UTC with a Z, microseconds only when there are any.
+        utc = f"({expression} AT TIME ZONE 'UTC')"
+        return (
+            f"CASE WHEN {expression} IS NULL THEN NULL ELSE to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS') "
+            f"|| CASE WHEN mod(CAST(date_part('microseconds', {expression}) AS bigint), 1000000) = 0 THEN '' "
+            f"ELSE to_char({utc}, '.US') END || 'Z' END"
+        )
+
+    u = "expired_article"
+    slug = f"{u}.{column(article, 'slug')}"
+    payload = (
+        "jsonb_build_object('article', jsonb_build_object("
+        f"'slug', {slug}, 'status', {u}.{column(article, 'status')}, "
+        f"'url', %(event_url_prefix)s || {slug} || %(event_url_suffix)s, "
+        f"'last_reviewed_at', {iso(f'{u}.' + column(article, 'last_reviewed_at'))}, "
+        f"'review_due_at', {iso(f'{u}.' + column(article, 'review_due_at'))}), "
+        f"'version', CASE WHEN v.{q(version.pk.column)} IS NULL THEN NULL ELSE jsonb_build_object("
+        f"'number', v.{column(version, 'number')}, 'content_hash', v.{column(version, 'content_hash')}) END)"
+    )
+    targets = ", ".join(
+        column(event, name) for name in ("webhook_id", "type", "occurred_at", "payload", "article", "version")
+    )
+    # Identifiers come from the models' metadata, quoted; every value is a query parameter.
+    return (
+        f"INSERT INTO {q(event.db_table)} ({targets}) "  # noqa: S608
+        f"SELECT 'msg_' || replace(CAST(gen_random_uuid() AS text), '-', ''), %(event_type)s, "
+        f"%(event_occurred_at)s, {payload}, {u}.{q(article.pk.column)}, v.{q(version.pk.column)} "
+        f"FROM {updated} AS {u} LEFT JOIN {q(version.db_table)} AS v ON v.{q(version.pk.column)} = "
+        f"COALESCE({u}.{column(article, 'published_version')}, {u}.{column(article, 'current_version')}) "
+        f"ORDER BY {u}.{q(article.pk.column)} "
+        f"RETURNING {q(event.pk.column)}, {column(event, 'article')}"
+    )
+
+
 _SLUG = "slug-placeholder"
+
+
+def expiry_event_params(occurred_at: Any) -> dict[str, Any]:
+    """The parameters of ``expiry_events_sql``."""
+    prefix, suffix = public_url(_SLUG).split(_SLUG)
+    return {
+        "event_type": EventType.ARTICLE_EXPIRED.value,
+        "event_occurred_at": connection.ops.adapt_datetimefield_value(occurred_at),
+        "event_url_prefix": prefix,
+        "event_url_suffix": suffix,
+    }
+
+
+def owe_deliveries(*, event_ids: Sequence[int], event_type: str, occurred_at: Any) -> None:
+    """The deliveries and the outbox message of events written by ``expiry_events_sql``."""
+    endpoints = _subscribed(event_type)
+    if not endpoints or not event_ids:
+        return
+    WebhookDelivery.objects.bulk_create(
+        WebhookDelivery(event_id=pk, endpoint=endpoint, next_attempt_at=occurred_at)
+        for pk in event_ids
+        for endpoint in endpoints
+    )
+    enqueue(topic=publisher.DELIVER_WEBHOOKS, payload={"event_ids": sorted(event_ids)})
