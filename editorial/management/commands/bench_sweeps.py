@@ -29,10 +29,22 @@ class Command(BaseCommand):
             "--expired", type=int, default=None, help="Approvals past their review date (default N/10)."
         )
         parser.add_argument("--re-reviews", type=int, default=100, help="Re-reviews opened in the timed run.")
+        parser.add_argument(
+            "--no-memory",
+            action="store_true",
+            help="Skip the second sweep under tracemalloc (slow at large N).",
+        )
         parser.add_argument("--keep", action="store_true", help="Keep the scratch database afterwards.")
 
     def handle(
-        self, *args: Any, articles: int, expired: int | None, re_reviews: int, keep: bool, **options: Any
+        self,
+        *args: Any,
+        articles: int,
+        expired: int | None,
+        re_reviews: int,
+        no_memory: bool,
+        keep: bool,
+        **options: Any,
     ) -> None:
         expired = articles // 10 if expired is None else expired
         if articles < 1 or expired < 0 or re_reviews < 1:
@@ -46,7 +58,7 @@ class Command(BaseCommand):
             world = build(articles=articles, expired=expired)
             vacuum = autovacuum()
             self.stderr.write("Running the reminder sweep...")
-            sweep = reminder_sweep(world)
+            sweep = reminder_sweep(world, memory=not no_memory)
             self.stderr.write("Running the staleness sweep...")
             stale = staleness_sweep(world, re_review_limit=re_reviews) if expired else None
 
