@@ -293,12 +293,13 @@ def staleness_sweep(world: World, *, re_review_limit: int = 100) -> StalenessFig
         # A full board: every member's limit down to their open reviews. The re-reviews opened
         # now wait for a reviewer, and none of the waiting ones is retried.
         open_states = (AssignmentState.PENDING, AssignmentState.ACCEPTED)
+        # (By update: a member's save() re-checks the standing of every review they hold.)
         for member in BoardMember.objects.all():
             held = ReviewAssignment.objects.filter(reviewer=member, state__in=open_states).count()
-            member.max_open_reviews = max(1, held)
-            member.save(update_fields=["max_open_reviews"])
-        staleness.open_re_reviews(limit=re_review_limit)
-        full = staleness.open_re_reviews(limit=re_review_limit)
+            BoardMember.objects.filter(pk=member.pk).update(max_open_reviews=max(1, held))
+        # (A few: with no seat free, each opening weighs every member of the board in vain.)
+        staleness.open_re_reviews(limit=5)
+        full = staleness.open_re_reviews(limit=5)
     return StalenessFigures(
         expired=expiry.expired,
         expiry_seconds=expiry_seconds,
