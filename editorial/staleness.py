@@ -40,12 +40,12 @@ from django.utils import timezone
 
 from articles.models import Article, ArticleStatus
 from editorial import services
-from editorial.eligibility import holds_board_role, open_review_count
 from editorial.exceptions import NoEligibleReviewers, WorkflowError
 from editorial.models import ReviewRound, RoundTrigger
+from editorial.triage.selectors import board_capacity
 from editorial.webhooks.models import WebhookEvent
 from editorial.webhooks.services import events as webhook_events
-from reviewers.models import BoardMember, Specialty
+from reviewers.models import Specialty
 from reviewers.services import get_system_user
 
 if TYPE_CHECKING:
@@ -329,17 +329,11 @@ def _assign_waiting_re_review(pk: int, actor: AbstractBaseUser) -> bool:
             return False
 
 
-def specialties_with_free_seats() -> QuerySet:
-    """The specialties in which an active board member with current credentials has fewer open
-    reviews than their limit (``at_capacity`` in ``editorial.eligibility``), as a subquery of
-    specialty ids."""
-    free = BoardMember.objects.filter(
-        is_active=True, credentials_verified_until__gte=timezone.localdate()
-    ).annotate(holds_role=holds_board_role(), open_reviews=open_review_count())
-    free = free.filter(holds_role=True, open_reviews__lt=F("max_open_reviews"))
-    return BoardMember.specialties.through.objects.filter(boardmember_id__in=free.values("pk")).values(
-        "specialty_id"
-    )
+def specialties_with_free_seats() -> list[int]:
+    """The specialties in which some member who may be given a review now has fewer open reviews
+    than their limit: the board's capacity as the triage queue counts it (two queries)."""
+    capacity = board_capacity()
+    return [specialty for specialty in capacity.members_by_specialty if capacity.free_in(specialty) > 0]
 
 
 def _expired_without_open_round() -> QuerySet[Article]:

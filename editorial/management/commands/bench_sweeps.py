@@ -69,7 +69,7 @@ class Command(BaseCommand):
             f"{expired} due approvals; REMINDERS_BATCH_SIZE {settings.REMINDERS_BATCH_SIZE}"
         )
         out("")
-        out("Reminder sweep (claim + render + outbox, outbox held back):")
+        out("Reminder sweep (claim + render + outbox; the outbox not published):")
         out(f"  emails queued             {sweep.emails:>12,} in {sweep.batches:,} outbox messages")
         out(f"  seconds                   {sweep.seconds:>12.2f}  (task soft time limit {limit} s)")
         out(f"  per email                 {sweep.us_per_email:>12.1f} us")
