@@ -41,6 +41,7 @@ How an email goes out, in two steps (see ``_claim_batch`` and ``send_emails``):
 from __future__ import annotations
 
 import datetime
+import itertools
 import logging
 import smtplib
 import time
@@ -235,18 +236,22 @@ class _Sweep:
 
     def run(self, kind: ReminderKind, key: str, queryset: QuerySet[ReviewAssignment]) -> bool:
         """Queue what ``queryset`` owes, batch by batch in primary-key order; returns False when
-        the time budget ran out first."""
-        cursor = 0
-        while True:
+        the time budget ran out first.
+
+        The owed ids are read once, as a stream (a server-side cursor on PostgreSQL), and each
+        batch is loaded by primary key with the kind's conditions applied again (an assignment
+        decided meanwhile is not reminded). Paging the owed query itself (``id > last ORDER BY id
+        LIMIT n``) looked flat but was not: PostgreSQL reads it through the (state, due_at) index,
+        so every page fetched and sorted every owed row after the cursor, and 100,000 owed
+        reminders took 2 ms each instead of 0.3-0.4 ms at 2,000 and 10,000."""
+        ids = queryset.order_by("pk").values_list("pk", flat=True).iterator(chunk_size=self.batch_size)
+        while chunk := list(itertools.islice(ids, self.batch_size)):
             if self._out_of_time():
                 return False
-            batch = list(queryset.filter(pk__gt=cursor)[: self.batch_size])
-            if not batch:
-                return True
-            cursor = batch[-1].pk
-            self._queue([Owed(assignment, kind, key) for assignment in batch])
-            if len(batch) < self.batch_size:
-                return True
+            batch = list(queryset.filter(pk__in=chunk))
+            if batch:
+                self._queue([Owed(assignment, kind, key) for assignment in batch])
+        return True
 
     def _queue(self, items: list[Owed], *, requeue: dict[tuple[int, str, str], int] | None = None) -> None:
         """Render the batch's emails, claim their keys and write them to the outbox, in one
