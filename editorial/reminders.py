@@ -18,15 +18,15 @@ way to the broker (or a worker that died) costs a delay, not an email:
 
 How an email goes out, in two steps (see ``_claim_batch`` and ``send_emails``):
 
-1. **The sweep claims and queues**, set-based: the owed assignments of each kind are read in
-   batches of REMINDERS_BATCH_SIZE in primary-key order (a keyset), with everything the emails
-   read loaded by the batch's one query; the emails are rendered; one ``INSERT ... ON CONFLICT DO
-   NOTHING RETURNING`` claims their ``ReminderLog`` keys, and the claimed emails are written to
-   the outbox as one message, in the claim's transaction. A key is therefore claimed once however
-   often and however concurrently the sweep runs, and an email is owed to the outbox exactly when
-   its claim committed. A run stops starting batches after REMINDERS_TIME_BUDGET_SECONDS and says
-   so (``more``); the task queues the next run at once, which resumes where this one stopped
-   because what is claimed is no longer owed.
+1. **The sweep claims and queues**, set-based: the ids of the owed assignments of each kind are
+   read once, in primary-key order, as a stream, and loaded in batches of REMINDERS_BATCH_SIZE by
+   primary key with everything the emails read, one query a batch; the emails are rendered; one
+   ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` claims their ``ReminderLog`` keys, and the
+   claimed emails are written to the outbox as one message, in the claim's transaction. A key is
+   therefore claimed once however often and however concurrently the sweep runs, and an email is
+   owed to the outbox exactly when its claim committed. A run stops starting batches after
+   REMINDERS_TIME_BUDGET_SECONDS and says so (``more``); the task queues the next run at once,
+   which resumes where this one stopped because what is claimed is no longer owed.
 2. **The outbox's consumer sends** each email in its own transaction: it marks the claim
    delivered (``delivered_at``) only if no one has, sends, and commits. A message published twice
    sends nothing twice (the second consumer waits on the row, then finds it delivered); a refusal
