@@ -12,7 +12,7 @@ def mark_sent_as_delivered(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("editorial", "0010_decision_snapshot"),
+        ("editorial", "0011_assignment_list_indexes"),
     ]
 
     operations = [
