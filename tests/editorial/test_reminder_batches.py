@@ -16,7 +16,7 @@ from editorial import reminders
 from editorial.models import ReminderKind, ReminderLog
 from editorial.outbox.models import OutboxMessage
 from editorial.outbox.publisher import SEND_EMAILS
-from editorial.reminder_emails import render_email
+from editorial.reminders.emails import render_email
 from tests.editorial.conftest import assign, submit
 from tests.editorial.mail import deliver_queued_emails
 from tests.factories import ArticleFactory, BoardMemberFactory, ChiefFactory
@@ -125,8 +125,8 @@ def test_a_run_out_of_time_stops_between_batches_and_the_next_run_resumes(
 
     # The budget of 3.5 s lets two batches of two start.
     with (
-        mock.patch("editorial.reminders.time.monotonic", side_effect=lambda: seconds[0]),
-        mock.patch("editorial.reminders.render_email", side_effect=slow_render),
+        mock.patch("editorial.reminders.sweep.time.monotonic", side_effect=lambda: seconds[0]),
+        mock.patch("editorial.reminders.sweep.render_email", side_effect=slow_render),
     ):
         first = reminders.send_review_reminders(batch_size=2, time_budget=3.5)
     second = reminders.send_review_reminders(batch_size=2)

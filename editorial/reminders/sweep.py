@@ -1,176 +1,51 @@
-"""Emails about review assignments: notifications of workflow steps and the periodic reminders.
-
-What is owed is always worked out from the database, never from a queue, so a message lost on the
-way to the broker (or a worker that died) costs a delay, not an email:
-
-| kind | owed for | sent to | key |
-|---|---|---|---|
-| ``assigned`` | an open assignment made lately (1) | the reviewer | once |
-| ``cancelled`` | an assignment cancelled lately (1) whose reviewer was told of it | the reviewer | once |
-| ``decided`` | a decision made lately (1) | the article's editors | once |
-| ``voided`` | an approval voided lately (1) | the reviewer and the article's editors | once |
-| ``due_soon`` | an open assignment due within REVIEW_DUE_SOON_HOURS (2) | the reviewer | once |
-| ``overdue`` | an open assignment past its due date | the reviewer | the UTC date |
-| ``escalation`` | an open assignment REVIEW_ESCALATE_AFTER_DAYS past due | the editors-in-chief | once |
-
-(1) within the last NOTIFICATION_CATCH_UP_DAYS: older events are not announced late.
-(2) and assigned before that window began: a reviewer given less notice learnt the date when assigned.
-
-How an email goes out, in two steps (see ``_claim_batch`` and ``send_emails``):
-
-1. **The sweep claims and queues**, set-based: the ids of the owed assignments of each kind are
-   read once, in primary-key order, as a stream, and loaded in batches of REMINDERS_BATCH_SIZE by
-   primary key with everything the emails read, one query a batch; the emails are rendered; one
-   ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` claims their ``ReminderLog`` keys, and the
-   claimed emails are written to the outbox as one message, in the claim's transaction. A key is
-   therefore claimed once however often and however concurrently the sweep runs, and an email is
-   owed to the outbox exactly when its claim committed. A run stops starting batches after
-   REMINDERS_TIME_BUDGET_SECONDS and says so (``more``); the task queues the next run at once,
-   which resumes where this one stopped because what is claimed is no longer owed.
-2. **The outbox's consumer sends** each email in its own transaction: it marks the claim
-   delivered (``delivered_at``) only if no one has, sends, and commits. A message published twice
-   sends nothing twice (the second consumer waits on the row, then finds it delivered); a refusal
-   by the mail server rolls the mark back, and so does a worker dying before the commit. Claims
-   left undelivered for REMINDERS_REDELIVER_AFTER_MINUTES are handed to the outbox again by the
-   sweep. The one gap is at-least-once, not exactly-once: if the process dies after the mail
-   server accepted an email but before the commit, that email goes out again. No scheme can close
-   it without the mail server taking part in the transaction; a duplicate reminder is the lesser
-   harm than a lost one.
-"""
+"""The sweep: what is owed, claimed and queued to the outbox batch by batch (step 1 of the
+package's docstring)."""
 
 from __future__ import annotations
 
 import datetime
 import itertools
 import logging
-import smtplib
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core import mail
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from editorial.models import (
-    ONCE,
-    OPEN_ASSIGNMENT_STATES,
-    AssignmentState,
     ReminderKind,
     ReminderLog,
     ReviewAssignment,
 )
 from editorial.outbox import services as outbox
 from editorial.outbox.publisher import SEND_EMAILS
-from editorial.reminder_emails import Owed, render_email
+from editorial.reminders.delivery import ALREADY_SENT
+from editorial.reminders.emails import Owed, render_email
+from editorial.reminders.owed import (
+    NOTIFICATION_KINDS,
+    REMINDER_KINDS,
+    email_assignments,
+    notification_queries,
+    reminder_queries,
+)
 from reviewers.roles import Role, is_system_user
 from reviewers.services import get_system_user
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
-__all__ = ["Owed", "owed_notifications", "owed_reminders", "render_email", "send_emails"]
-
 logger = logging.getLogger(__name__)
 
+
 # What a run reports, besides the kind of each email queued.
-ALREADY_SENT = "already_sent"
 NO_RECIPIENT = "no_recipient"
-FAILED = "failed"
 REQUEUED = "requeued"
 MORE = "more"
-
-NOTIFICATION_KINDS = (
-    ReminderKind.ASSIGNED,
-    ReminderKind.CANCELLED,
-    ReminderKind.DECIDED,
-    ReminderKind.VOIDED,
-)
-REMINDER_KINDS = (ReminderKind.DUE_SOON, ReminderKind.OVERDUE, ReminderKind.ESCALATION)
-
-
-# --- What is owed -------------------------------------------------------------------------------
-
-
-def _assignments() -> QuerySet[ReviewAssignment]:
-    """Assignments with everything an email about them reads, in one query."""
-    return (
-        ReviewAssignment.objects.select_related(
-            "reviewer__user",
-            "assigned_by",
-            "round__article__created_by",
-            "round__article__specialty",
-            "round__opened_by",
-            "round__version",
-        )
-        .defer("round__version__body", "round__version__change_summary")
-        .order_by("pk")
-    )
-
-
-def _logged(kind: ReminderKind, period_key: str = ONCE) -> Exists:
-    return Exists(ReminderLog.objects.filter(assignment_id=OuterRef("pk"), kind=kind, period_key=period_key))
-
-
-def _owed_notifications(
-    now: datetime.datetime, assignment_ids: Sequence[int] | None = None
-) -> list[tuple[ReminderKind, str, QuerySet[ReviewAssignment]]]:
-    since = now - datetime.timedelta(days=settings.NOTIFICATION_CATCH_UP_DAYS)
-    base = _assignments()
-    if assignment_ids is not None:
-        base = base.filter(pk__in=assignment_ids)
-    owed = [
-        (ReminderKind.ASSIGNED, base.filter(state__in=OPEN_ASSIGNMENT_STATES, assigned_at__gte=since)),
-        # Only a reviewer who was told of the review is told it is off; one assigned and
-        # cancelled before the first email went out never hears of either.
-        (
-            ReminderKind.CANCELLED,
-            base.filter(
-                _logged(ReminderKind.ASSIGNED), state=AssignmentState.CANCELLED, closed_at__gte=since
-            ),
-        ),
-        (ReminderKind.DECIDED, base.filter(state=AssignmentState.COMPLETED, decided_at__gte=since)),
-        (ReminderKind.VOIDED, base.filter(voided_at__gte=since)),
-    ]
-    return [(kind, ONCE, queryset.exclude(_logged(kind))) for kind, queryset in owed]
-
-
-def _owed_reminders(now: datetime.datetime) -> list[tuple[ReminderKind, str, QuerySet[ReviewAssignment]]]:
-    window = datetime.timedelta(hours=settings.REVIEW_DUE_SOON_HOURS)
-    today = now.astimezone(datetime.UTC).date().isoformat()
-    escalate_before = now - datetime.timedelta(days=settings.REVIEW_ESCALATE_AFTER_DAYS)
-    open_ = _assignments().filter(state__in=OPEN_ASSIGNMENT_STATES)
-    owed = [
-        (
-            # A reviewer given less notice than the window was told the date when assigned.
-            ReminderKind.DUE_SOON,
-            ONCE,
-            open_.filter(due_at__gt=now, due_at__lte=now + window, assigned_at__lte=F("due_at") - window),
-        ),
-        (ReminderKind.OVERDUE, today, open_.filter(due_at__lte=now)),
-        (ReminderKind.ESCALATION, ONCE, open_.filter(due_at__lte=escalate_before)),
-    ]
-    return [(kind, key, queryset.exclude(_logged(kind, key))) for kind, key, queryset in owed]
-
-
-def owed_notifications(
-    *, now: datetime.datetime, assignment_ids: Sequence[int] | None = None
-) -> Iterator[Owed]:
-    """The notifications not sent yet, for the given assignments or for all of them."""
-    for kind, key, queryset in _owed_notifications(now, assignment_ids):
-        for assignment in queryset.iterator(chunk_size=settings.REMINDERS_BATCH_SIZE):
-            yield Owed(assignment, kind, key)
-
-
-def owed_reminders(*, now: datetime.datetime) -> Iterator[Owed]:
-    """The reminders due at ``now`` and not sent yet."""
-    for kind, key, queryset in _owed_reminders(now):
-        for assignment in queryset.iterator(chunk_size=settings.REMINDERS_BATCH_SIZE):
-            yield Owed(assignment, kind, key)
 
 
 # --- The sweep: claim and queue, batch by batch -----------------------------------------------------
@@ -189,7 +64,7 @@ def send_review_reminders(
     ran out before everything owed was queued (the next run resumes)."""
     now = now or timezone.now()
     sweep = _Sweep(now=now, batch_size=batch_size, time_budget=time_budget)
-    for kind, key, queryset in [*_owed_notifications(now), *_owed_reminders(now)]:
+    for kind, key, queryset in [*notification_queries(now), *reminder_queries(now)]:
         if not sweep.run(kind, key, queryset):
             break
     else:
@@ -204,7 +79,7 @@ def send_notifications(
     counts as ``send_review_reminders``."""
     now = now or timezone.now()
     sweep = _Sweep(now=now, batch_size=None, time_budget=None)
-    for kind, key, queryset in _owed_notifications(now, assignment_ids):
+    for kind, key, queryset in notification_queries(now, assignment_ids):
         sweep.run(kind, key, queryset)
     return sweep.result()
 
@@ -309,7 +184,7 @@ class _Sweep:
             if not logs:
                 return
             cursor = logs[-1]["pk"]
-            assignments = _assignments().in_bulk([log["assignment_id"] for log in logs])
+            assignments = email_assignments().in_bulk([log["assignment_id"] for log in logs])
             keys = {(log["assignment_id"], log["kind"], log["period_key"]): log["pk"] for log in logs}
             items = [
                 Owed(assignments[log["assignment_id"]], ReminderKind(log["kind"]), log["period_key"])
@@ -403,42 +278,3 @@ def _addresses(users: list[AbstractBaseUser], item: Owed) -> list[str]:
                 "inactive" if not user.is_active else "no_email_address",
             )
     return addresses
-
-
-# --- The outbox's consumer: sending ---------------------------------------------------------------
-
-
-def send_emails(*, emails: list[dict[str, Any]]) -> dict[str, int]:
-    """Send the emails of one outbox message (``log``: the ReminderLog id, ``to``, ``subject``,
-    ``body``) over one connection to the mail server, each in its own transaction: marked
-    delivered unless already delivered, sent, committed. Returns how many were ``sent``,
-    ``already_sent`` (by an earlier delivery of the same message) or ``failed`` (the mail server
-    refused; the sweep hands them over again)."""
-    counts = Counter(dict.fromkeys(("sent", ALREADY_SENT, FAILED), 0))
-    with mail.get_connection() as smtp:
-        for email in emails:
-            try:
-                with transaction.atomic():
-                    marked = ReminderLog.objects.filter(pk=email["log"], delivered_at__isnull=True).update(
-                        delivered_at=timezone.now()
-                    )
-                    if not marked:
-                        counts[ALREADY_SENT] += 1
-                        continue
-                    mail.EmailMessage(
-                        subject=email["subject"], body=email["body"], to=email["to"], connection=smtp
-                    ).send()
-            except (smtplib.SMTPException, OSError) as error:
-                logger.warning(
-                    "event=email_failed log=%s error=%r; the sweep hands it over again", email["log"], error
-                )
-                counts[FAILED] += 1
-                continue
-            counts["sent"] += 1
-            logger.info(
-                "event=email_sent log=%s subject=%r recipients=%d",
-                email["log"],
-                email["subject"],
-                len(email["to"]),
-            )
-    return dict(counts)
