@@ -1,7 +1,7 @@
 """Every desk page on a phone held upright (390 CSS pixels), in a real browser: nothing scrolls
 sideways (``document.documentElement.scrollWidth <= 390``) for a board member or the chief, on
 the sign-in pages, the queue, an open and a closed review, history pages, refusal pages and the
-chiefs' desk; and a refused decision shows its banner at the top of the screen with the focus on
+chiefs' desk (with the triage queue and an article's dossier); and a refused decision shows its banner at the top of the screen with the focus on
 the field to fix. The review page is visited as a whole, so that whatever it gains (the diff, the
 comments) is held to the same width. The phone screenshots in docs/screenshots/ come from here
 (UPDATE_SCREENSHOTS=1)."""
@@ -159,6 +159,8 @@ def test_every_desk_page_fits_a_phone_for_a_board_member_and_the_chief(
         assert_fits(phone, f"{base}/admin/")
         assert_fits(phone, f"{base}/admin/desk/")
         phone.screenshot(path=str(screenshots / "chiefs-desk-phone.png"))
+        assert_fits(phone, f"{base}/admin/desk/triage/")
+        assert "backlog" in phone.inner_text("#content")
         assert_fits(phone, f"{base}/admin/desk/reviews/{review_of('dr_oncology1', open_=True).pk}/")
         overdue_review = ReviewAssignment.objects.get(round__article__slug="immunotherapy-colitis-management")
         assert_fits(phone, f"{base}/admin/desk/reviews/{overdue_review.pk}/")
@@ -182,6 +184,7 @@ def test_every_desk_page_fits_a_phone_for_a_board_member_and_the_chief(
         assert_fits(phone, f"{base}/admin/editorial/reviewround/")
         assert_fits(phone, f"{base}/admin/articles/article/")
         assert_fits(phone, f"{base}/admin/articles/article/{article.pk}/change/")
+        assert_fits(phone, f"{base}/admin/articles/article/{article.pk}/dossier/")
         assert_fits(phone, f"{base}/admin/articles/article/{article.pk}/history/")
         assert "Status: Submitted → Under review" in phone.inner_text("#change-history")
         phone.screenshot(path=str(screenshots / "article-history-phone.png"))
