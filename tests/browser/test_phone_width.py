@@ -1,10 +1,10 @@
 """Every desk page on a phone held upright (390 CSS pixels), in a real browser: nothing scrolls
 sideways (``document.documentElement.scrollWidth <= 390``) for a board member or the chief, on
 the sign-in pages, the queue, an open and a closed review, history pages, refusal pages and the
-chiefs' desk (with the triage queue and an article's dossier); and a refused decision shows its banner at the top of the screen with the focus on
-the field to fix. The review page is visited as a whole, so that whatever it gains (the diff, the
-comments) is held to the same width. The phone screenshots in docs/screenshots/ come from here
-(UPDATE_SCREENSHOTS=1)."""
+chiefs' desk (with the triage queue and an article's dossier); and a refused decision shows its
+banner at the top of the screen with the focus on the field to fix. The review page is visited as
+a whole, so that whatever it gains (the diff, the comments) is held to the same width. The phone
+screenshots in docs/screenshots/ come from here (UPDATE_SCREENSHOTS=1)."""
 
 from __future__ import annotations
 
