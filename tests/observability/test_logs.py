@@ -174,8 +174,13 @@ def test_a_task_queued_by_a_request_logs_with_the_requests_id(world, json_logs, 
 
     run_queued_task("editorial.tasks.deliver_notifications")
 
-    (enqueued,) = json_logs.where(event="task_enqueued")
+    (enqueued,) = json_logs.where(
+        event="task_enqueued", child_task_name="editorial.tasks.deliver_notifications"
+    )
     assert (enqueued["request_id"], enqueued["user_id"]) == ("req-assign-42", world.editor.pk)
+    # The task hands the rendered email to the outbox's consumer, still under the request's id.
+    (emails,) = json_logs.where(event="task_enqueued", child_task_name="editorial.tasks.send_emails")
+    assert (emails["request_id"], emails["task_id"]) == ("req-assign-42", enqueued["child_task_id"])
     (task_line,) = [line for line in json_logs.all if line["event"].startswith("task=deliver_notifications ")]
     assert task_line["request_id"] == "req-assign-42"
     assert task_line["user_id"] == world.editor.pk
