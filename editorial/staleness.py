@@ -42,7 +42,7 @@ from articles.models import Article, ArticleStatus
 from editorial import services
 from editorial.exceptions import NoEligibleReviewers, WorkflowError
 from editorial.models import ReviewRound, RoundTrigger
-from editorial.triage.selectors import board_capacity
+from editorial.staffing.selectors import board_capacity
 from editorial.webhooks.models import WebhookEvent
 from editorial.webhooks.services import events as webhook_events
 from reviewers.models import Specialty

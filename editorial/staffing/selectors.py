@@ -14,6 +14,7 @@ adds, for one round, who could fill the gap and who is excluded by which rule.
 
 from __future__ import annotations
 
+import datetime
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -35,8 +36,9 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
 
-from articles.models import RiskLevel
+from articles.models import Article, RiskLevel
 from editorial import eligibility
 from editorial.exceptions import IneligibilityReason
 from editorial.models import (
@@ -203,3 +205,62 @@ def round_staffing(round: ReviewRound) -> Staffing:
         candidates=eligibility.rank_eligible(candidates, facts),
         exclusions=exclusions,
     )
+
+
+# --- The board's free capacity ---------------------------------------------------------------
+
+
+@dataclass
+class BoardCapacity:
+    """The board's free review seats, per member, as the eligibility rules count them: a member who
+    can be given a review now (active, holding the board-member role, credentials current) has
+    ``max_open_reviews`` minus their open reviews free (never below zero)."""
+
+    free_by_member: dict[int, int]
+    members_by_specialty: dict[int, set[int]] = field(default_factory=dict)
+
+    @property
+    def free_seats(self) -> int:
+        return sum(self.free_by_member.values())
+
+    @property
+    def members_with_room(self) -> int:
+        return sum(1 for free in self.free_by_member.values() if free > 0)
+
+    def free_in(self, specialty_id: int) -> int:
+        """Free seats of the members of a specialty (auto-assignment draws only from them)."""
+        return sum(self.free_by_member.get(pk, 0) for pk in self.members_by_specialty.get(specialty_id, ()))
+
+    def take(self, member_ids: list[int]) -> None:
+        """One seat of each of these members is taken."""
+        for pk in member_ids:
+            if pk in self.free_by_member:
+                self.free_by_member[pk] = max(self.free_by_member[pk] - 1, 0)
+
+
+def seats_per_round(risk_level: str) -> int:
+    """The seats a new round of an article of this risk level takes: the approvals it needs."""
+    return eligibility.required_approvals(Article(risk_level=risk_level))
+
+
+def board_capacity(*, today: datetime.date | None = None) -> BoardCapacity:
+    """The board's free capacity now (what the triage queue fills and waiting re-reviews wait
+    for), in two queries (members with their open reviews, and their specialties)."""
+    today = today or timezone.localdate()
+    members = list(
+        BoardMember.objects.filter(eligibility.holds_board_role(), is_active=True, user__is_active=True)
+        .annotate(open_reviews=eligibility.open_review_count())
+        .only("pk", "max_open_reviews", "credentials_verified_until")
+    )
+    free = {
+        member.pk: max(member.max_open_reviews - member.open_reviews, 0)
+        for member in members
+        if member.credentials_current(on=today)
+    }
+    by_specialty: dict[int, set[int]] = {}
+    pairs = BoardMember.specialties.through.objects.filter(boardmember_id__in=list(free)).values_list(
+        "specialty_id", "boardmember_id"
+    )
+    for specialty_id, member_id in pairs if free else ():
+        by_specialty.setdefault(specialty_id, set()).add(member_id)
+    return BoardCapacity(free_by_member=free, members_by_specialty=by_specialty)

@@ -24,7 +24,7 @@ import datetime
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -49,10 +49,9 @@ from django.utils import timezone
 
 from articles.models import Article, RiskLevel
 from articles.provenance import Provenance
-from editorial import eligibility
 from editorial.models import DECIDED_OUTCOMES, ReviewRound
+from editorial.staffing.selectors import BoardCapacity, board_capacity
 from editorial.triage.models import PageViews
-from reviewers.models import BoardMember
 
 # --- Pending ----------------------------------------------------------------------------------
 
@@ -200,62 +199,6 @@ def queue_head(*, now: datetime.datetime, limit: int) -> list[dict[str, Any]]:
 
 
 # --- Capacity, throughput, forecast -----------------------------------------------------------
-
-
-@dataclass
-class BoardCapacity:
-    """The board's free review seats, per member, as the eligibility rules count them: a member who
-    can be given a review now (active, holding the board-member role, credentials current) has
-    ``max_open_reviews`` minus their open reviews free (never below zero)."""
-
-    free_by_member: dict[int, int]
-    members_by_specialty: dict[int, set[int]] = field(default_factory=dict)
-
-    @property
-    def free_seats(self) -> int:
-        return sum(self.free_by_member.values())
-
-    @property
-    def members_with_room(self) -> int:
-        return sum(1 for free in self.free_by_member.values() if free > 0)
-
-    def free_in(self, specialty_id: int) -> int:
-        """Free seats of the members of a specialty (auto-assignment draws only from them)."""
-        return sum(self.free_by_member.get(pk, 0) for pk in self.members_by_specialty.get(specialty_id, ()))
-
-    def take(self, member_ids: list[int]) -> None:
-        """One seat of each of these members is taken."""
-        for pk in member_ids:
-            if pk in self.free_by_member:
-                self.free_by_member[pk] = max(self.free_by_member[pk] - 1, 0)
-
-
-def seats_per_round(risk_level: str) -> int:
-    """The seats a new round of an article of this risk level takes: the approvals it needs."""
-    return eligibility.required_approvals(Article(risk_level=risk_level))
-
-
-def board_capacity(*, today: datetime.date | None = None) -> BoardCapacity:
-    """The board's free capacity now, in two queries (members with their open reviews, and their
-    specialties)."""
-    today = today or timezone.localdate()
-    members = list(
-        BoardMember.objects.filter(eligibility.holds_board_role(), is_active=True, user__is_active=True)
-        .annotate(open_reviews=eligibility.open_review_count())
-        .only("pk", "max_open_reviews", "credentials_verified_until")
-    )
-    free = {
-        member.pk: max(member.max_open_reviews - member.open_reviews, 0)
-        for member in members
-        if member.credentials_current(on=today)
-    }
-    by_specialty: dict[int, set[int]] = {}
-    pairs = BoardMember.specialties.through.objects.filter(boardmember_id__in=list(free)).values_list(
-        "specialty_id", "boardmember_id"
-    )
-    for specialty_id, member_id in pairs if free else ():
-        by_specialty.setdefault(specialty_id, set()).add(member_id)
-    return BoardCapacity(free_by_member=free, members_by_specialty=by_specialty)
 
 
 @dataclass(frozen=True)

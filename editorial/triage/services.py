@@ -16,6 +16,7 @@ from django.utils import timezone
 from articles.models import Article
 from editorial import services
 from editorial.exceptions import ActionNotPermitted, NoEligibleReviewers, WorkflowError
+from editorial.staffing.selectors import board_capacity, seats_per_round
 from editorial.triage import selectors
 from editorial.triage.models import PageViews
 from editorial.triage.permissions import may_feed_page_views
@@ -125,7 +126,7 @@ def _submit_one(*, pk: int, rank: int, score: float, actor: AbstractBaseUser) ->
         article = selectors.pending_articles().select_for_update(skip_locked=True).filter(pk=pk).first()
         if article is None:
             return "skipped"
-        seats = selectors.seats_per_round(article.risk_level)
+        seats = seats_per_round(article.risk_level)
         try:
             with transaction.atomic():
                 services.submit(actor=actor, article=article, reason=submit_reason(rank, score))
@@ -154,13 +155,13 @@ def auto_submit(*, now: datetime.datetime | None = None, limit: int | None = Non
         return AutoSubmitRun(enabled=False)
     now = now or timezone.now()
     limit = limit or settings.TRIAGE_AUTO_SUBMIT_MAX_PER_RUN
-    capacity = selectors.board_capacity(today=timezone.localdate(now))
+    capacity = board_capacity(today=timezone.localdate(now))
     run = AutoSubmitRun(enabled=True, free_seats_before=capacity.free_seats)
     actor = get_system_user()
     for rank, entry in enumerate(selectors.queue_head(now=now, limit=SCAN_DEPTH), start=1):
         if run.submitted >= limit or capacity.free_seats == 0:
             break
-        if capacity.free_in(entry["specialty_id"]) < selectors.seats_per_round(entry["risk_level"]):
+        if capacity.free_in(entry["specialty_id"]) < seats_per_round(entry["risk_level"]):
             continue
         outcome = _submit_one(pk=entry["pk"], rank=rank, score=entry["score"], actor=actor)
         if outcome == "skipped":
