@@ -148,7 +148,18 @@ class Article(ConcurrentTransitionMixin, models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ArticleQuerySet.as_manager()
-    history = AuditedHistoricalRecords()
+    # The history is read by article id and date only; an index on any other column of it would
+    # be written on every save and by every row the staleness sweep expires, and read by nothing.
+    history = AuditedHistoricalRecords(
+        no_db_index=[
+            "slug",
+            "specialty",
+            "created_by",
+            "current_version",
+            "published_version",
+            "last_decided_version",
+        ]
+    )
 
     class Meta:
         ordering = ["slug"]

@@ -68,3 +68,18 @@ def test_review_interval_falls_back_from_article_to_specialty_to_setting(setting
     assert article.review_interval().days == 180
     article.review_interval_days = 90
     assert article.review_interval().days == 90
+
+
+def test_the_article_history_is_indexed_only_on_what_reads_it():
+    """Every save of an article, and every article the staleness sweep expires, writes a history
+    row; the history is read by article id and date (and its actor has a foreign key), so an index
+    on any other column is written and never read."""
+    from django.db import connection
+
+    from articles.models import Article
+
+    table = Article.history.model._meta.db_table
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, table)
+    indexed = {tuple(c["columns"]) for c in constraints.values() if c["index"] or c["primary_key"]}
+    assert indexed == {("history_id",), ("id",), ("history_date",), ("history_user_id",)}
