@@ -158,6 +158,26 @@ def reset(data: Data) -> None:
     _analyse()
 
 
+def server_settings() -> str:
+    """The PostgreSQL settings the figures depend on most (every method rewrites pages scattered
+    through the table and its indexes), or "" elsewhere."""
+    if connection.vendor != "postgresql":
+        return ""
+    names = ("shared_buffers", "max_wal_size", "autovacuum")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name, setting, unit FROM pg_settings WHERE name = ANY(%s) ORDER BY name", [list(names)]
+        )
+        rows = cursor.fetchall()
+    return ", ".join(f"{name} {_with_unit(setting, unit)}" for name, setting, unit in rows)
+
+
+def _with_unit(setting: str, unit: str | None) -> str:
+    if unit == "8kB":
+        return f"{int(setting) * 8 // 1024} MB"
+    return f"{setting} {unit}" if unit else setting
+
+
 # --- The methods ----------------------------------------------------------------------------------
 
 

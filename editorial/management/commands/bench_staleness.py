@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from bench.scratch_db import scratch_database
-from bench.staleness import build, methods, run
+from bench.staleness import build, methods, run, server_settings
 
 
 class Command(BaseCommand):
@@ -62,6 +62,8 @@ class Command(BaseCommand):
             f"database {vendor}; {data.articles} articles, {data.due} due; sweep batch size {batch_size}; "
             f"median of {repeat} runs"
         )
+        if settings_line := server_settings():
+            self.stdout.write(f"server: {settings_line}")
         self.stdout.write("")
         self.stdout.write(
             f"| {'method':<26} | {'rows':>6} | {'seconds':>8} | {'rows/s':>9} | {'x bare UPDATE':>13} |"
@@ -79,4 +81,10 @@ class Command(BaseCommand):
             self.stdout.write("")
             self.stdout.write(
                 f"project sweep: {loop.median / sweep.median:.1f}x faster than the per-row loop"
+            )
+        if loop and floor:
+            # The bare UPDATE is part of any sweep's work, so no sweep can beat the loop by more.
+            self.stdout.write(
+                f"bare UPDATE: {loop.median / floor.median:.1f}x faster than the per-row loop "
+                "(the most any sweep that writes the status can reach)"
             )
