@@ -140,8 +140,8 @@ def build_version(
     references: Iterable[ReferenceInput],
     provenance: VersionProvenance,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """As ``services._build_version``: the version's and its references' values, cleaned, with the
-    content hash, or a ValidationError with the same messages by field."""
+    """As ``articles.services.versions._build_version``: the version's and its references' values,
+    cleaned, with the content hash, or a ValidationError with the same messages by field."""
     version: dict[str, Any] = {
         "number": number,
         "title": normalise_text(title),
