@@ -244,8 +244,8 @@ def test_a_run_whose_worker_vanished_is_taken_over_by_another_worker(workers, on
 @pytest.mark.parametrize(
     "crash_after",
     [
-        pytest.param("editorial.staleness:_expire_batch:1", id="after-the-first-expiry-batch"),
-        pytest.param("editorial.staleness:_open_re_review:2", id="after-two-re-reviews"),
+        pytest.param("editorial.staleness.expiry:_expire_batch:1", id="after-the-first-expiry-batch"),
+        pytest.param("editorial.staleness.re_review:_open_re_review:2", id="after-two-re-reviews"),
     ],
 )
 def test_a_sweep_killed_mid_run_is_run_again_with_no_duplicate_and_nothing_missing(
