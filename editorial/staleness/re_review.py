@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, QuerySet
+from django.db.models import F, QuerySet
 
 from articles.models import Article, ArticleStatus
 from editorial import services
@@ -81,16 +81,18 @@ def specialties_with_free_seats() -> list[int]:
     return [specialty for specialty in capacity.members_by_specialty if capacity.free_in(specialty) > 0]
 
 
-def _expired_without_open_round() -> QuerySet[Article]:
-    open_round = ReviewRound.objects.open().filter(article_id=OuterRef("pk"))
-    return Article.objects.filter(status=ArticleStatus.EXPIRED).exclude(Exists(open_round))
+def _expired() -> QuerySet[Article]:
+    # No open round to exclude: a round is open exactly while its article is in review (rounds
+    # open on submit, which leaves the expired status, and close before an approval), which
+    # tests/editorial/test_workflow_properties.py checks after every step, expiry included.
+    return Article.objects.filter(status=ArticleStatus.EXPIRED)
 
 
 def re_review_candidates(*, limit: int) -> list[int]:
     """Up to ``limit`` + 1 expired articles (ids) whose approved text goes for a re-review, the
     oldest due first."""
     return list(
-        _expired_without_open_round()
+        _expired()
         .filter(current_version_id=F("published_version_id"))
         .order_by("review_due_at", "pk")
         .values_list("pk", flat=True)[: limit + 1]
@@ -123,9 +125,7 @@ def open_re_reviews(*, limit: int | None = None) -> ReReviewResult:
         opened=outcomes.count("opened") + outcomes.count("without_reviewers"),
         without_reviewers=outcomes.count("without_reviewers") + retried.count(False),
         assigned_late=retried.count(True),
-        left_to_editors=_expired_without_open_round()
-        .exclude(current_version_id=F("published_version_id"))
-        .count(),
+        left_to_editors=_expired().exclude(current_version_id=F("published_version_id")).count(),
         remaining=remaining,
         retried=len(retried),
     )
