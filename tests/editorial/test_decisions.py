@@ -184,6 +184,19 @@ def test_a_member_who_declined_is_not_picked_again_for_the_round(article, oncolo
     assert services.decline(actor=second_member.user, assignment=replacement, reason="Too busy") == []
 
 
+def test_after_one_approval_a_decline_is_replaced_by_one_reviewer_not_two(high_risk_article, oncology):
+    """An approval already given holds one of the round's seats: the replacement fills only the
+    declined one."""
+    approver, decliner, *free = (BoardMemberFactory(specialties=[oncology]) for _ in range(4))
+    first, second = in_review(high_risk_article, approver, decliner)
+    approve(first)
+
+    replacements = services.decline(actor=decliner.user, assignment=second, reason="Away in March")
+
+    assert [replacement.reviewer in free for replacement in replacements] == [True]
+    assert ReviewAssignment.objects.filter(state=AssignmentState.PENDING).count() == 1
+
+
 def assign_first_reviewer(article, member):
     submit(article)
     return assign(article, member)

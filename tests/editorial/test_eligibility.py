@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -20,7 +21,7 @@ from editorial.exceptions import (
 )
 from editorial.models import AssignmentState, ReviewAssignment
 from reviewers.models import ConflictOfInterest
-from tests.editorial.conftest import assign, new_version, refreshed, submit
+from tests.editorial.conftest import approve, assign, in_review, new_version, refreshed, submit
 from tests.factories import ArticleFactory, BoardMemberFactory, SpecialtyFactory
 
 pytestmark = pytest.mark.django_db
@@ -238,6 +239,33 @@ def test_auto_assign_only_tops_up_to_the_quorum(high_risk_article, specialists, 
     assignments = services.auto_assign(actor=editor, article=high_risk_article, reason="Top up")
     assert len(assignments) == 1
     assert services.auto_assign(actor=editor, article=high_risk_article, reason="Again") == []
+
+
+def test_auto_assign_counts_an_approval_already_given(high_risk_article, specialists, editor):
+    submit(high_risk_article)
+    approve(assign(high_risk_article, specialists[0]))
+
+    (assignment,) = services.auto_assign(actor=editor, article=high_risk_article, reason="Top up")
+
+    assert assignment.reviewer in specialists[1:]
+    assert services.auto_assign(actor=editor, article=high_risk_article, reason="Again") == []
+
+
+def test_auto_assign_picks_whoever_was_assigned_least_recently_among_the_equally_loaded(
+    article, oncology, editor
+):
+    """Between members with as many open reviews, the seat goes to the one who has waited longest
+    since their last assignment, whatever the order they joined the board in."""
+    recently, long_ago = (BoardMemberFactory(specialties=[oncology]) for _ in range(2))
+    for member, days_ago in ((long_ago, 30), (recently, 2)):
+        with time_machine.travel(timezone.now() - datetime.timedelta(days=days_ago)):
+            (earlier,) = in_review(ArticleFactory(specialty=oncology, actor=editor), member)
+            approve(earlier)
+    submit(article)
+
+    (assignment,) = services.auto_assign(actor=editor, article=article, reason="Auto-assign")
+
+    assert assignment.reviewer == long_ago
 
 
 def test_auto_assign_without_any_eligible_member_says_so(article, editor, cardiologist):
