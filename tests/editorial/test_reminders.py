@@ -9,15 +9,18 @@ from unittest import mock
 
 import pytest
 import time_machine
+from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 
 from editorial import reminders, services
 from editorial.models import ReminderKind, ReminderLog
+from editorial.outbox.models import OutboxMessage
+from editorial.outbox.publisher import SEND_EMAILS
 from reviewers.services import get_system_user
 from tests.editorial.conftest import approve, assign, in_review, submit
 from tests.editorial.mail import deliver_queued_emails, send_review_reminders
-from tests.factories import ArticleFactory, BoardMemberFactory, ChiefFactory
+from tests.factories import ArticleFactory, BoardMemberFactory, ChiefFactory, EditorFactory
 from tests.helpers import run_at_once
 from tests.markers import requires_postgres
 
@@ -192,6 +195,26 @@ class TestDelivery:
         assert ("overdue", "2030-01-14") not in logged(review)
         assert f"event=email_recipient_skipped kind=overdue assignment={review.pk}" in caplog.text
 
+    def test_an_editor_whose_account_was_deactivated_is_not_emailed_and_it_is_logged(
+        self, clock, article, board_member, mailoutbox, caplog
+    ):
+        author, submitter = article.created_by, EditorFactory()
+        services.submit(actor=submitter, article=article, reason="Ready for review")
+        assignment = assign(article, board_member, actor=submitter)
+        send_review_reminders()
+        mailoutbox.clear()
+        author.is_active = False
+        author.save()
+
+        approve(assignment)
+        with caplog.at_level(logging.WARNING, logger="editorial.reminders"):
+            counts = send_review_reminders()
+
+        assert counts["decided"] == 1
+        (email,) = mailoutbox
+        assert email.to == [submitter.email]
+        assert f"assignment={assignment.pk} user={author.pk} why=inactive" in caplog.text
+
     def test_an_email_the_mail_server_refused_is_not_delivered_and_goes_out_on_a_later_run(
         self, clock, review, mailoutbox, caplog, settings
     ):
@@ -244,6 +267,38 @@ class TestDelivery:
         (email,) = mailoutbox
         assert "Open the review" not in email.body
         assert "in the review desk" in email.body
+
+
+@pytest.mark.django_db
+def test_a_run_that_finds_its_key_claimed_by_another_run_queues_nothing(clock, review, mailoutbox):
+    """Exactly once on any database: another run claims the overdue reminder between this run's
+    read of what is owed and its own claim (the interleaving two concurrent runs produce, which
+    the PostgreSQL test below races for real). The claim finds the key taken, so this run queues
+    nothing and says so."""
+    clock.move_to(review.due_at + HOUR)
+    claim = f"INSERT INTO {connection.ops.quote_name(ReminderLog._meta.db_table)}"
+    other_run = {}
+
+    def another_run_claims_first(execute, sql, params, many, context):
+        if sql.startswith(claim) and not other_run:
+            other_run["started"] = True  # its own claim then goes straight through
+            other_run["counts"] = reminders.send_review_reminders()
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(another_run_claims_first):
+        counts = reminders.send_review_reminders()
+    deliver_queued_emails()
+
+    assert sent(other_run["counts"]) == {"overdue": 1}
+    assert (sent(counts), counts["already_sent"]) == ({}, 1)
+    queued = [
+        email
+        for message in OutboxMessage.objects.filter(topic=SEND_EMAILS)
+        for email in message.payload["emails"]
+    ]
+    assert [email["subject"] for email in queued].count(f"Review overdue: {review.round.article.title}") == 1
+    assert [email.subject for email in mailoutbox] == [f"Review overdue: {review.round.article.title}"]
+    assert logged(review)[-1:] == [("overdue", "2030-01-14")]
 
 
 @requires_postgres
