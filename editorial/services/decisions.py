@@ -11,14 +11,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from articles.models import Article, ArticleStatus
+from articles.models import Article
 from config.audit import audit
 from editorial import eligibility, notifications
 from editorial.dossier.snapshots import decision_snapshot
-from editorial.exceptions import (
-    AssignmentClosed,
-    NotEligible,
-)
+from editorial.exceptions import NotEligible
 from editorial.models import (
     AssignmentState,
     Decision,
@@ -133,12 +130,11 @@ def _decide(
         )
     with audit(actor=actor, reason=_decision_reason(decision, comment, cited_comments)):
         article, assignment = lock_assignment(assignment)
+        # An open assignment is the one home of "the round is open and under review": a round
+        # closes only through close_round, which cancels its open assignments in the same
+        # transaction, under the article lock taken above (so none can close meanwhile).
         require_own_open_assignment(actor, assignment)
-        # The round is read with the assignment, after the article lock that every change to
-        # the round takes first, so it cannot close meanwhile.
         round = assignment.round
-        if not round.is_open or article.status != ArticleStatus.UNDER_REVIEW:
-            raise AssignmentClosed("This review round is no longer open.")
         # What may have changed since the assignment: the member's standing and their declared
         # conflicts. Authorship cannot: the versions up to the one in review are fixed, and a new
         # version closes the round.

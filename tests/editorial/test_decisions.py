@@ -39,6 +39,22 @@ def test_a_high_risk_article_stays_under_review_until_the_second_approval(high_r
     assert refreshed(high_risk_article).status == S.APPROVED
 
 
+def test_an_approval_that_cannot_complete_the_quorum_leaves_the_staffing_to_the_editors(
+    high_risk_article, specialists
+):
+    """The approvals are counted once the quorum is within reach (``eligibility.quorum_reasons``
+    after ``decide``'s count of those given): before that an approval re-checks nothing and the
+    system assigns nobody; the editors choose the second reviewer."""
+    (first,) = in_review(high_risk_article, specialists[0])
+
+    approve(first)
+
+    assert list(ReviewAssignment.objects.values_list("reviewer", "state")) == [
+        (specialists[0].pk, AssignmentState.COMPLETED)
+    ]
+    assert refreshed(high_risk_article).status == S.UNDER_REVIEW
+
+
 def test_a_high_risk_article_needs_a_specialist_among_its_approvers(high_risk_article, oncology, chief):
     cardiology = SpecialtyFactory(name="Cardiology", slug="cardiology")
     outsiders = [BoardMemberFactory(specialties=[cardiology]) for _ in range(2)]
