@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 WEB_PORT ?= 8000
 export WEB_PORT
 
-.PHONY: run test lint migrations-check prod-check state-machine bench bench-staleness bench-api install install-dev chromium clean
+.PHONY: run test lint migrations-check prod-check state-machine bench bench-staleness bench-api mutation install install-dev chromium clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -99,6 +99,18 @@ bench-staleness: $(VENV)/.installed
 bench-api: export DEBUG ?= 1
 bench-api: $(VENV)/.installed
 	$(BIN)/python manage.py bench_api --articles 10000
+
+# Mutation testing of the workflow core (not part of `make test`: it takes long; docs/testing.md).
+# A fresh run each time: mutmut's copy of the code and its results go in mutants/. The test
+# database is migrated once, into a file each mutant's pytest session copies.
+MUTATION_JOBS ?= 2
+mutation: $(VENV)/.installed-dev
+	rm -rf mutants
+	mkdir -p mutants
+	DJANGO_SETTINGS_MODULE=config.settings_test DATABASE_URL=sqlite:///$(CURDIR)/mutants/template.sqlite3 \
+	  $(BIN)/python manage.py migrate --noinput -v 0
+	MUTATION_DB_TEMPLATE=$(CURDIR)/mutants/template.sqlite3 $(BIN)/mutmut run --max-children $(MUTATION_JOBS)
+	$(BIN)/python scripts/mutation_report.py
 
 clean:
 	rm -rf $(VENV) var

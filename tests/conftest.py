@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -22,6 +24,23 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         engine = settings.DATABASES["default"]["ENGINE"]
         assert engine == "django.db.backends.postgresql", f"CI must run on PostgreSQL, not {engine}"
         assert settings.CELERY_BROKER_URL.startswith("redis://"), "CI must use the Redis broker"
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """``make mutation`` runs a pytest session per mutant (with ``--reuse-db``): each starts from
+    its own copy of a database migrated once (``MUTATION_DB_TEMPLATE``) instead of migrating one,
+    which takes seconds, and no session sees what another left behind."""
+    template = os.environ.get("MUTATION_DB_TEMPLATE")
+    if not template:
+        yield
+        return
+    copy = Path(template).with_name(f"test-{os.getpid()}.sqlite3")
+    shutil.copyfile(template, copy)
+    database = settings.DATABASES["default"]
+    database["TEST"] = {**database.get("TEST", {}), "NAME": str(copy)}
+    yield
+    copy.unlink(missing_ok=True)
 
 
 @pytest.fixture(autouse=True)
