@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import os
 import threading
 import time
 from collections.abc import Iterable, Sequence
@@ -53,6 +54,13 @@ def send(topic: str, payload: dict[str, Any], log_context: dict[str, Any] | None
 
 class _InlinePublisher:
     def __init__(self) -> None:
+        self._start()
+        # A process forked after a send (gunicorn --preload, Celery's prefork pool, mutmut's
+        # workers) inherits an executor whose thread did not survive the fork: every send would
+        # wait out its budget. The child starts its own.
+        os.register_at_fork(after_in_child=self._start)
+
+    def _start(self) -> None:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-publisher")
         self._lock = threading.Lock()
         self._paused_until = 0.0

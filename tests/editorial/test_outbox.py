@@ -3,6 +3,7 @@ commit, relayed when the broker is down or hung; nothing lost, nothing published
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
@@ -270,3 +271,16 @@ def test_the_request_id_goes_into_the_published_task_headers(world):
     finally:
         before_task_publish.disconnect(record)
     assert headers and headers[-1]["__django_structlog__"]["request_id"] == "req-42"
+
+
+def test_a_process_forked_after_a_send_sends_at_once(sent):
+    """gunicorn --preload and Celery's prefork pool fork processes that may inherit a publisher
+    that has sent: the child must not wait for a thread the fork left behind."""
+    assert publisher.inline.publish([(1, publisher.SEND_EMAILS, {"emails": []})]) == [1]
+
+    pid = os.fork()
+    if pid == 0:  # the child: exit status 0 only if its send went out within the budget
+        os._exit(0 if publisher.inline.publish([(2, publisher.SEND_EMAILS, {"emails": []})]) == [2] else 1)
+    _, status = os.waitpid(pid, 0)
+
+    assert os.waitstatus_to_exitcode(status) == 0
