@@ -21,7 +21,7 @@ from reviewers.models import ConflictOfInterest
 from reviewers.roles import Role
 from reviewers.services import get_system_user
 from tests.editorial.conftest import approve, assign, in_review, refreshed
-from tests.factories import BoardMemberFactory
+from tests.factories import ArticleFactory, BoardMemberFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -206,6 +206,21 @@ class TestStandingLostWhileARoundIsOpen:
         # Both members' checks ran out that day: the approval is voided, the open review released.
         assert (counts["members"], counts["voided"], counts["released"]) == (2, 1, 1)
         assert refreshed(first).voided_at is not None
+
+    def test_the_daily_check_rechecks_only_members_in_doubt_and_says_what_it_did(self, world, half_approved):
+        first, _ = half_approved
+        in_good_standing = world.members[2]
+        in_good_standing.credentials_verified_until += datetime.timedelta(days=90)
+        in_good_standing.save()
+        (elsewhere,) = in_review(ArticleFactory(specialty=world.article.specialty), in_good_standing)
+        lapse = world.members[0].credentials_verified_until + datetime.timedelta(days=1)
+
+        with time_machine.travel(datetime.datetime.combine(lapse, datetime.time(1), tzinfo=datetime.UTC)):
+            counts = revalidate_board()
+
+        assert counts == {"members": 2, "articles": 1, "voided": 1, "released": 1, "refilled": 1, "lapsed": 0}
+        assert refreshed(first).void_reason.startswith("Daily check of the board's standing: ")
+        assert refreshed(elsewhere).state == AssignmentState.PENDING
 
     def test_a_closed_approval_is_not_undone_by_a_later_lapse_or_departure(self, world):
         first, second = in_review(world.article, *world.members[:2])
