@@ -76,7 +76,7 @@ def article_reclassified_handler(
     revalidate_article(article_id=article.pk, voided_by=acting_user(), cause=f"Reclassified: {described}")
 
 
-def connect() -> None:
+def connect() -> None:  # pragma: no mutate block (runs at start-up, before any mutant is on)
     User = get_user_model()
     post_save.connect(conflict_saved, sender=ConflictOfInterest, dispatch_uid="integrity_conflict_saved")
     post_save.connect(member_saved, sender=BoardMember, dispatch_uid="integrity_member_saved")
