@@ -109,6 +109,23 @@ class TestAConflictDeclaredAfterAnApproval:
         assert refreshed(first).voided_at is not None
 
 
+def test_a_conflict_releases_only_the_conflicted_reviewer_s_review(world, oncology):
+    """Every open review of the round is looked at, whatever the order: the one by the member in
+    good standing who comes first by name stays."""
+    adams, baker = (
+        BoardMemberFactory(display_name=name, specialties=[oncology]) for name in ("Dr Adams", "Dr Baker")
+    )
+    kept, released = in_review(world.article, adams, baker)
+
+    declare_conflict(baker, by=world.chief, article=world.article)
+
+    assert (refreshed(kept).state, refreshed(released).state) == (
+        AssignmentState.PENDING,
+        AssignmentState.CANCELLED,
+    )
+    assert refreshed(released).cancel_reason.startswith("Conflict of interest declared")
+
+
 class TestAnApprovedArticleWhoseApproverDeclaresAConflict:
     def test_loses_its_badge_and_goes_back_for_review(self, world, oncology):
         members = world.members
@@ -197,6 +214,26 @@ class TestStandingLostWhileARoundIsOpen:
         assert "credential check has lapsed" in refreshed(first).void_reason
         assert refreshed(world.article).status == ArticleStatus.UNDER_REVIEW
         assert latest_history(first).history_user == get_system_user()
+
+    def test_an_approval_failing_two_rules_at_the_next_approval_gives_both_reasons(
+        self, world, half_approved
+    ):
+        first, second = half_approved
+        member = world.members[0]
+        lapse = member.credentials_verified_until + datetime.timedelta(days=1)
+        for other in world.members[1:]:
+            other.credentials_verified_until = lapse + datetime.timedelta(days=30)
+            other.save()
+        declare_conflict(member, by=world.chief, article=world.article, declared_on=lapse)
+        with time_machine.travel(datetime.datetime.combine(lapse, datetime.time(12), tzinfo=datetime.UTC)):
+            approve(second)
+
+        why = (
+            f"{member.display_name}'s credential check has lapsed or was never recorded. "
+            f"{member.display_name} has declared a conflict of interest: this article."
+        )
+        assert refreshed(first).void_reason == why
+        assert latest_history(first).history_change_reason == f"Approval no longer counts. {why}"
 
     def test_credentials_lapsing_voids_it_in_the_daily_check(self, world, half_approved):
         first, _ = half_approved
