@@ -41,7 +41,7 @@ How an email goes out, in two steps (``sweep``, then ``delivery``; what each ema
 
 from editorial.reminders.delivery import ALREADY_SENT, FAILED, send_emails
 from editorial.reminders.emails import Owed, render_email
-from editorial.reminders.owed import NOTIFICATION_KINDS, REMINDER_KINDS, owed_notifications, owed_reminders
+from editorial.reminders.owed import NOTIFICATION_KINDS, REMINDER_KINDS
 from editorial.reminders.sweep import MORE, NO_RECIPIENT, REQUEUED, send_notifications, send_review_reminders
 
 __all__ = [
@@ -53,8 +53,6 @@ __all__ = [
     "REMINDER_KINDS",
     "REQUEUED",
     "Owed",
-    "owed_notifications",
-    "owed_reminders",
     "render_email",
     "send_emails",
     "send_notifications",

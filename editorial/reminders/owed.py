@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.db.models import Exists, F, OuterRef, QuerySet
@@ -16,7 +16,6 @@ from editorial.models import (
     ReminderLog,
     ReviewAssignment,
 )
-from editorial.reminders.emails import Owed
 
 NOTIFICATION_KINDS = (
     ReminderKind.ASSIGNED,
@@ -89,19 +88,3 @@ def reminder_queries(now: datetime.datetime) -> list[tuple[ReminderKind, str, Qu
         (ReminderKind.ESCALATION, ONCE, open_.filter(due_at__lte=escalate_before)),
     ]
     return [(kind, key, queryset.exclude(_logged(kind, key))) for kind, key, queryset in owed]
-
-
-def owed_notifications(
-    *, now: datetime.datetime, assignment_ids: Sequence[int] | None = None
-) -> Iterator[Owed]:
-    """The notifications not sent yet, for the given assignments or for all of them."""
-    for kind, key, queryset in notification_queries(now, assignment_ids):
-        for assignment in queryset.iterator(chunk_size=settings.REMINDERS_BATCH_SIZE):
-            yield Owed(assignment, kind, key)
-
-
-def owed_reminders(*, now: datetime.datetime) -> Iterator[Owed]:
-    """The reminders due at ``now`` and not sent yet."""
-    for kind, key, queryset in reminder_queries(now):
-        for assignment in queryset.iterator(chunk_size=settings.REMINDERS_BATCH_SIZE):
-            yield Owed(assignment, kind, key)

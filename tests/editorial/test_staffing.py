@@ -12,11 +12,11 @@ from django.utils import timezone
 
 from articles.models import ArticleStatus
 from config.audit import audit
-from editorial import services
+from editorial import reminders, services
 from editorial.exceptions import ActionNotPermitted, AssignmentClosed
 from editorial.integrity.revalidation import revalidate_board
-from editorial.models import AssignmentState, ReviewAssignment, ReviewRound
-from editorial.reminders import owed_reminders
+from editorial.models import AssignmentState, ReminderLog, ReviewAssignment, ReviewRound
+from editorial.reminders import REMINDER_KINDS
 from editorial.staffing.models import AlertKind, StaffingAlert
 from editorial.staffing.selectors import StaffingState, round_staffing, rounds_with_staffing
 from editorial.staffing.services import send_staffing_alerts
@@ -161,10 +161,13 @@ class TestSeatsFollowThePeople:
                 .exclude(pk=assignment.pk)
                 .exists()
             )
-            assert assignment.pk not in [
-                item.assignment.pk
-                for item in owed_reminders(now=timezone.now() + datetime.timedelta(days=30))
-            ]
+        with time_machine.travel(
+            datetime.datetime.combine(lapse, datetime.time(1), tzinfo=datetime.UTC)
+            + datetime.timedelta(days=30)
+        ):
+            counts = reminders.send_review_reminders()
+        assert counts["overdue"] == 2  # the two reviewers who took its seats
+        assert not ReminderLog.objects.filter(assignment=assignment, kind__in=REMINDER_KINDS).exists()
 
     def test_a_deactivated_member_is_emailed_once_that_the_review_was_released(
         self, world, mailoutbox, django_capture_on_commit_callbacks
