@@ -16,7 +16,7 @@ from editorial.models import ReviewRound
 from editorial.triage import selectors
 from reviewers.services import get_system_user
 from tests.editorial.conftest import approve, assign, new_version, submit
-from tests.factories import ArticleFactory, BoardMemberFactory
+from tests.factories import ArticleFactory, BoardMemberFactory, SpecialtyFactory
 from tests.triage.conftest import days_ago, pending, views
 
 pytestmark = pytest.mark.django_db
@@ -189,16 +189,19 @@ def test_free_capacity_is_each_assignable_members_limit_minus_their_open_reviews
     busy = BoardMemberFactory(specialties=[oncology], max_open_reviews=2)
     BoardMemberFactory(specialties=[oncology], max_open_reviews=3)
     BoardMemberFactory(specialties=[oncology], is_active=False)
+    BoardMemberFactory(specialties=[oncology], user__is_active=False)
+    BoardMemberFactory(specialties=[oncology], user__roles=[])
     BoardMemberFactory(
         specialties=[oncology], credentials_verified_until=timezone.localdate() - datetime.timedelta(days=1)
     )
     article = ArticleFactory(specialty=oncology, actor=editor)
     submit(article)
     assign(article, busy)
+    cardiology = SpecialtyFactory(name="Cardiology", slug="cardiology")
 
     capacity = selectors.board_capacity()
     assert (capacity.free_seats, capacity.members_with_room) == (1 + 3, 2)
-    assert capacity.free_in(oncology.pk) == 4
+    assert (capacity.free_in(oncology.pk), capacity.free_in(cardiology.pk)) == (4, 0)
 
 
 # --- Forecast -----------------------------------------------------------------------------------
