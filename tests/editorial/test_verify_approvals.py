@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from articles.models import Article, ArticleVersion, RiskLevel
 from editorial import tasks
-from editorial.integrity.audit import verify_approvals
+from editorial.integrity.audit import Violation, verify_approvals
 from editorial.models import ReviewAssignment, ReviewRound, RoundOutcome
 from reviewers.models import BoardMember, ConflictOfInterest
 from tests.editorial.conftest import approve, in_review
@@ -170,3 +170,41 @@ def test_the_audit_reads_a_fixed_number_of_queries_per_chunk(specialists, oncolo
         approve_one()
     assert verify_approvals().checked == 5
     assert queries() == one
+
+
+def test_each_article_of_a_chunk_is_checked_on_its_own_and_named_in_its_violations(specialists, oncology):
+    """Three approved articles in chunks of two: the first has lost its approving round, the
+    second's text was changed, the third is clean; each violation names its article and says what
+    is wrong, and every article is counted."""
+    articles = []
+    for _ in range(3):
+        article = ArticleFactory(specialty=oncology)
+        (assignment,) = in_review(article, specialists[0])
+        approve(assignment)
+        articles.append((article, assignment))
+    (lost, lost_approval), (tampered, tampered_approval), _ = articles
+    ReviewRound.objects.filter(pk=lost_approval.round_id).update(outcome=RoundOutcome.WITHDRAWN)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {ArticleVersion._meta.db_table} SET body = %s WHERE id = %s",  # noqa: S608
+            ["Double the dose.", tampered_approval.round.version_id],
+        )
+
+    report = verify_approvals(chunk_size=2)
+
+    assert report.checked == 3
+    assert report.violations == [
+        Violation(
+            lost.pk,
+            lost.slug,
+            "no_approving_round",
+            "No review round approved version 1, which the site shows.",
+        ),
+        Violation(
+            tampered.pk,
+            tampered.slug,
+            "text_tampered",
+            "The stored text of version 1 no longer matches the content hash its approvals name: it was "
+            "changed after it was approved.",
+        ),
+    ]
