@@ -4,10 +4,12 @@ sent exactly once per cause."""
 from __future__ import annotations
 
 import datetime
+import logging
 
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.utils import timezone
 
 from articles.models import ArticleStatus
@@ -238,6 +240,53 @@ def test_auto_assign_that_finds_fewer_reviewers_than_needed_reports_the_round(
     assert StaffingAlert.objects.filter(
         kind=AlertKind.ROUND_SHORT, subject=f"round:{open_round(world.article).pk}"
     ).exists()
+
+
+def test_a_sweep_that_finds_its_alert_recorded_by_another_sends_nothing(world, mailoutbox):
+    """Exactly once on any database: another sweep records the alert between this sweep's read of
+    what is owed and its own record (the interleaving the PostgreSQL race below produces)."""
+    submit(world.article)
+    everyone_declines(world.article, world.editor)
+    mailoutbox.clear()
+    record = f"INSERT INTO {connection.ops.quote_name(StaffingAlert._meta.db_table)}"
+    other_sweep = {}
+
+    def another_sweep_records_first(execute, sql, params, many, context):
+        if sql.startswith(record) and not other_sweep:
+            other_sweep["started"] = True  # its own record then goes straight through
+            other_sweep["counts"] = send_staffing_alerts()
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(another_sweep_records_first):
+        counts = send_staffing_alerts()
+
+    assert other_sweep["counts"][AlertKind.ROUND_SHORT] == 1
+    assert (counts[AlertKind.ROUND_SHORT], counts["already_sent"]) == (0, 1)
+    assert len([email for email in mailoutbox if email.subject.startswith("Review stuck")]) == 1
+
+
+def test_an_alert_nobody_active_can_read_is_not_recorded_and_goes_out_once_someone_can(
+    world, mailoutbox, caplog
+):
+    submit(world.article)
+    everyone_declines(world.article, world.editor)
+    mailoutbox.clear()
+    for user in (world.chief, world.editor):
+        user.is_active = False
+        user.save()
+
+    with caplog.at_level(logging.WARNING, logger="editorial.staffing"):
+        counts = send_staffing_alerts()
+
+    assert (counts[AlertKind.ROUND_SHORT], counts["no_recipient"]) == (0, 1)
+    assert mailoutbox == []
+    assert not StaffingAlert.objects.exists()
+    assert "event=staffing_alert_without_recipient kind=round_short" in caplog.text
+    world.chief.is_active = True
+    world.chief.save()
+    assert send_staffing_alerts()[AlertKind.ROUND_SHORT] == 1
+    (email,) = mailoutbox
+    assert email.to == [world.chief.email]
 
 
 @requires_postgres
