@@ -98,6 +98,24 @@ class TestEveryoneDeclines:
         assert {email.subject for email in mailoutbox} == {"1 review still stuck"}
 
 
+def test_a_round_short_of_one_reviewer_says_so_in_the_singular_and_a_staffed_one_has_what_it_needs(
+    world, oncology
+):
+    submit(world.article)  # high risk: two approvals
+    first = assign(world.article, world.members[0])
+    for other in world.members[1:]:
+        other.is_active = False
+        other.save()
+
+    inactive = sorted(member.display_name for member in world.members[1:])
+    assert round_staffing(open_round(world.article)).describe() == (
+        "needs one more reviewer from Medical oncology; nobody eligible is free: "
+        + " ".join(f"{name} is not an active board member." for name in inactive)
+    )
+    assign(world.article, BoardMemberFactory(specialties=[oncology]))
+    assert round_staffing(first.round).describe() == "has the reviewers it needs"
+
+
 class TestAHighRiskArticleWhoseOnlySpecialistIsConflicted:
     """Seen: the chief overrode two non-specialists in, both approved, the article stayed under
     review with nothing open, and the editors got two "Approved..." emails that did not say a
