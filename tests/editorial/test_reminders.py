@@ -246,6 +246,26 @@ class TestDelivery:
         assert log.delivered_at == timezone.now()
         assert send_review_reminders()["requeued"] == 0
 
+    def test_an_email_refused_longer_ago_than_the_catch_up_window_is_not_handed_over_again(
+        self, clock, review, mailoutbox, settings
+    ):
+        clock.move_to(review.due_at + HOUR)
+        refused = smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+        with mock.patch("django.core.mail.EmailMessage.send", side_effect=refused):
+            reminders.send_review_reminders()
+            deliver_queued_emails()
+
+        clock.move_to(
+            review.due_at + HOUR + datetime.timedelta(days=settings.NOTIFICATION_CATCH_UP_DAYS, minutes=1)
+        )
+        counts = reminders.send_review_reminders()
+
+        assert counts["requeued"] == 0
+        assert (
+            ReminderLog.objects.get(assignment=review, kind="overdue", period_key="2030-01-14").delivered_at
+            is None
+        )
+
     @override_settings(SITE_URL="https://review.example.org")
     def test_reminders_link_to_the_review_page_in_the_review_desk(self, clock, review, mailoutbox, client):
         ChiefFactory()
