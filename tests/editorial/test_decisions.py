@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 
 from articles.models import ArticleStatus as S
 from editorial import services
-from editorial.exceptions import ActionNotPermitted, AlreadyDecided, AssignmentClosed, NotAssigned
+from editorial.exceptions import (
+    ActionNotPermitted,
+    AlreadyDecided,
+    AssignmentClosed,
+    NotAssigned,
+    NotEligible,
+)
 from editorial.models import AssignmentState, ReviewAssignment, ReviewRound
 from tests.editorial.conftest import approve, assign, in_review, new_version, refreshed, submit
 from tests.factories import BoardMemberFactory, SpecialtyFactory
@@ -155,6 +164,31 @@ def test_accepting_then_deciding(article, specialists):
     assert refreshed(article).status == S.APPROVED
 
 
+def test_a_member_whose_credentials_lapsed_cannot_decide_and_the_review_goes_to_someone_who_can(
+    article, specialists, system_user
+):
+    (assignment,) = in_review(article, specialists[0])
+    member = specialists[0]
+    lapse = member.credentials_verified_until + datetime.timedelta(days=1)
+    for other in specialists[1:]:
+        other.credentials_verified_until = lapse + datetime.timedelta(days=30)
+        other.save()
+
+    with time_machine.travel(datetime.datetime.combine(lapse, datetime.time(12), tzinfo=datetime.UTC)):
+        with pytest.raises(NotEligible):
+            approve(assignment)
+
+    released = refreshed(assignment)
+    assert (released.state, released.cancel_reason) == (
+        AssignmentState.CANCELLED,
+        f"{member.display_name} could not decide: "
+        f"{member.display_name}'s credential check has lapsed or was never recorded.",
+    )
+    (replacement,) = ReviewAssignment.objects.filter(state=AssignmentState.PENDING)
+    assert (replacement.reviewer in specialists[1:], replacement.assigned_by) == (True, system_user)
+    assert refreshed(article).status == S.UNDER_REVIEW
+
+
 def test_only_the_assigned_member_accepts(article, specialists):
     (assignment,) = in_review(article, specialists[0])
     with pytest.raises(NotAssigned):
@@ -240,7 +274,6 @@ def test_reassigning_cancels_the_review_and_assigns_the_new_member(article, spec
 
 
 def test_a_refused_reassignment_leaves_the_review_where_it_was(article, specialists, chief):
-    from editorial.exceptions import NotEligible
     from reviewers.models import ConflictOfInterest
 
     first = assign_first_reviewer(article, specialists[0])
