@@ -12,7 +12,9 @@ each with its reason; no operation and no check is left out.
 from __future__ import annotations
 
 import datetime
+import ipaddress
 import re
+import urllib.parse
 
 import pytest
 import schemathesis
@@ -69,9 +71,11 @@ DATE_TIME = re.compile(
 
 @schema.hook
 def map_body(context, body):
-    """A due date must be in the future: the schema says so in words, which is all JSON Schema
-    allows, and the API refuses a past one with 400. Generated due dates that have passed are moved
-    a week ahead, so that a request meant to be valid stays valid."""
+    """Rules the schema states in words, which is all JSON Schema allows, and the API enforces with
+    a 400, kept by the requests meant to be valid: a due date must be in the future (a passed one
+    is moved a week ahead), and a webhook endpoint's URL must not name a non-public address (a
+    generated non-public IP literal, 10.0.0.1 or 253.7.97.2, is replaced by a public host name)."""
+    body = _public_webhook_url(body)
     due_at = body.get("due_at") if isinstance(body, dict) else None
     if isinstance(due_at, str) and DATE_TIME.fullmatch(due_at.upper()):
         try:
@@ -84,6 +88,21 @@ def map_body(context, body):
             future = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=7)
             body = {**body, "due_at": future.isoformat().replace("+00:00", "Z")}
     return body
+
+
+def _public_webhook_url(body):
+    url = body.get("url") if isinstance(body, dict) else None
+    if not isinstance(url, str):
+        return body
+    try:
+        parts = urllib.parse.urlsplit(url)
+        address = ipaddress.ip_address((parts.hostname or "").split("%")[0])
+        netloc = "hooks.example.com" + (f":{parts.port}" if parts.port else "")
+    except ValueError:
+        return body  # not an IP literal (names are resolved when a delivery is sent), or no URL
+    if address.is_global:
+        return body
+    return {**body, "url": urllib.parse.urlunsplit(parts._replace(netloc=netloc))}
 
 
 @pytest.fixture
