@@ -302,11 +302,12 @@ def approval_reasons(
             )
         )
     if approval.decided_specialty_id != facts.specialty_id:
-        given_under = approval.decided_specialty.name if approval.decided_specialty else "no specialty"
+        # A decision always records its specialty (the assignment_decision_records_classification
+        # constraint), as every article has one.
         reasons.append(
             IneligibilityReason(
                 "specialty_changed",
-                f"{name} approved it as an article of {given_under}; "
+                f"{name} approved it as an article of {approval.decided_specialty.name}; "
                 f"it is now an article of {facts.article.specialty.name}.",
             )
         )
