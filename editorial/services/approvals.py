@@ -41,7 +41,6 @@ if TYPE_CHECKING:
 class RoundCheck:
     """The approval rules applied to one round."""
 
-    round: ReviewRound
     counting: list[ReviewAssignment] = field(default_factory=list)
     voided: list[ReviewAssignment] = field(default_factory=list)
     # Why the approvals that count are not enough (empty: they are).
@@ -64,7 +63,7 @@ def check_round(
     approvals = eligibility.approvals_with_standing(
         round.assignments.standing_approvals().order_by("decided_at", "pk"), today=facts.today
     )
-    check = RoundCheck(round=round)
+    check = RoundCheck()
     for approval in approvals:
         reasons = eligibility.approval_reasons(
             approval, facts, include_standing=round.is_open, include_authorship=False
@@ -113,12 +112,13 @@ def release_seats(
     *,
     round: ReviewRound,
     released_by: AbstractBaseUser,
-    cause: str = "",
+    cause: str,
     now: datetime.datetime | None = None,
 ) -> list[ReviewAssignment]:
     """Cancel the open reviews of the open ``round`` held by members who can no longer review it
     (no longer an active board member with current credentials, or a conflict of interest now
-    covering the article), each with the reason; they are told once this commits. Returns them."""
+    covering the article), each with ``cause`` and the reason; they are told once this commits.
+    Returns them."""
     now = now or timezone.now()
     facts = eligibility.RoundFacts(round)
     held = eligibility.members_with_load(
@@ -138,7 +138,7 @@ def release_seats(
             continue
         assignment = round.assignments.open().select_for_update(of=("self",)).get(reviewer=member)
         why = " ".join(reason.message for reason in reasons)
-        assignment.cancel_reason = f"{cause}: {why}" if cause else why
+        assignment.cancel_reason = f"{cause}: {why}"
         with audit(actor=released_by, reason=f"Review released. {assignment.cancel_reason}"):
             cancel_assignments([assignment], now, fields=["cancel_reason"])
         released.append(assignment)

@@ -199,7 +199,7 @@ def _decide(
 
 def _approve_if_quorum(
     *, article: Article, round: ReviewRound, actor: AbstractBaseUser, now: datetime.datetime
-) -> bool:
+) -> None:
     """Close the locked round as approved if the approvals that still count are enough. Otherwise
     the round is given the reviewers it still needs, as the system: the seats of approvals the
     check voided, or a specialist's for a high-risk article approved only by members overridden in
@@ -212,11 +212,10 @@ def _approve_if_quorum(
             else "Still needed: " + " ".join(reason.message for reason in check.shortfall)
         )
         refill_seats(article=article, round=round, reason=reason)
-        return False
+        return
     close_round(round, RoundOutcome.APPROVED, now)
     names = ", ".join(approval.reviewer.display_name for approval in check.counting)
     count = len(check.counting)
     with audit(actor=actor, reason=f"Approved by {names} ({count} of {round.required_approvals} approvals)"):
         run_transition(article, "approve", actor, version=round.version, at=now)
         save_status(article)
-    return True
