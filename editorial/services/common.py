@@ -55,12 +55,12 @@ def lock_open_round(article: Article, *, required: bool = True) -> ReviewRound |
     return round
 
 
-def lock_assignment(assignment: ReviewAssignment | int) -> tuple[Article, ReviewAssignment]:
+def lock_assignment(assignment: ReviewAssignment) -> tuple[Article, ReviewAssignment]:
     """Lock the assignment's article first (the fixed order), then the assignment itself."""
-    if isinstance(assignment, ReviewAssignment) and ReviewAssignment.round.is_cached(assignment):
-        pk, article_id = assignment.pk, assignment.round.article_id  # a round never changes article
+    pk = assignment.pk
+    if ReviewAssignment.round.is_cached(assignment):
+        article_id = assignment.round.article_id  # a round never changes article
     else:
-        pk = assignment if isinstance(assignment, int) else assignment.pk
         article_id = ReviewAssignment.objects.filter(pk=pk).values_list("round__article_id", flat=True).get()
     article = lock_article(article_id)
     locked = (
@@ -114,7 +114,7 @@ def run_transition(article: Article, name: str, actor: AbstractBaseUser, **kwarg
     label = ArticleStatus(article.status).label.lower()
     if not can_proceed(method, check_conditions=False):
         raise InvalidTransition(
-            f"An article that is {label} cannot be {PAST_TENSE.get(name, name)}.",
+            f"An article that is {label} cannot be {PAST_TENSE[name]}.",
             status=article.status,
             allowed=allowed_actions(article, actor),
         )
@@ -126,7 +126,7 @@ def run_transition(article: Article, name: str, actor: AbstractBaseUser, **kwarg
                 message, code=code, status=article.status, allowed=allowed_actions(article, actor)
             )
     if not has_transition_perm(method, actor):
-        raise ActionNotPermitted(f"Your role does not allow an article to be {PAST_TENSE.get(name, name)}.")
+        raise ActionNotPermitted(f"Your role does not allow an article to be {PAST_TENSE[name]}.")
     method(**kwargs)
     # The site's webhooks for this change (approved, expired, retired...), in its transaction.
     webhook_events.record_transition(article=article, transition=name)
