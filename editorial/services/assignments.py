@@ -60,13 +60,13 @@ def _create_assignment(
     reviewer: BoardMember,
     assigned_by: AbstractBaseUser,
     due_at: datetime.datetime,
-    override_reason: str = "",
+    override_reason: str,
 ) -> ReviewAssignment:
+    # assigned_at: the model's default, the time of the insert.
     assignment = ReviewAssignment.objects.create(
         round=round,
         reviewer=reviewer,
         assigned_by=assigned_by,
-        assigned_at=timezone.now(),
         due_at=due_at,
         override_reason=override_reason,
     )
@@ -91,7 +91,7 @@ def _require_in_review(article: Article, actor: AbstractBaseUser) -> None:
 
 def _check_due_at(due_at: datetime.datetime | None, now: datetime.datetime) -> None:
     if due_at is not None and due_at <= now:
-        raise ValidationError({"due_at": "The due date must be in the future."}, code="due_in_past")
+        raise ValidationError({"due_at": "The due date must be in the future."})
 
 
 def _assign_eligible(
@@ -322,8 +322,7 @@ def extend_due_dates(
                     {
                         "due_at": f"The review by {locked.reviewer.display_name} is already due "
                         "at or after that date."
-                    },
-                    code="due_not_later",
+                    }
                 )
             locked.due_at = due_at
             locked.save(update_fields=["due_at"])
