@@ -225,7 +225,8 @@ def fill_open_seats(
             for member in ranked[:seats]
         ],
         ReviewAssignment,
-        default_user=context.actor,
+        # The history rows' user is the audit block's actor (AuditedHistoricalRecords); their
+        # reason is not taken from the block by a bulk insert.
         default_change_reason=context.reason,
         default_date=now,
     )
