@@ -8,6 +8,7 @@ import datetime
 import itertools
 import logging
 import smtplib
+import zoneinfo
 from typing import ClassVar
 from unittest import mock
 
@@ -289,11 +290,12 @@ def test_an_overdue_review_is_reminded_once_per_utc_day_whatever_the_sites_time_
 ):
     (assignment,) = in_review(article, board_member)
     send_review_reminders()
+    new_york = zoneinfo.ZoneInfo("America/New_York")
 
-    # 23:30 and 01:30 UTC: one UTC day and the next, the same evening in New York.
-    clock.move_to(datetime.datetime(2030, 1, 14, 23, 30, tzinfo=datetime.UTC))
+    # The same evening in New York: 23:30 UTC one day and 01:30 UTC the next.
+    clock.move_to(datetime.datetime(2030, 1, 14, 18, 30, tzinfo=new_york))
     first = send_review_reminders()
-    clock.move_to(datetime.datetime(2030, 1, 15, 1, 30, tzinfo=datetime.UTC))
+    clock.move_to(datetime.datetime(2030, 1, 14, 20, 30, tzinfo=new_york))
     second = send_review_reminders()
 
     assert (sent(first), sent(second)) == ({"overdue": 1}, {"overdue": 1})
