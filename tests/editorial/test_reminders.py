@@ -25,6 +25,7 @@ from tests.helpers import run_at_once
 from tests.markers import requires_postgres
 
 HOUR, DAY = datetime.timedelta(hours=1), datetime.timedelta(days=1)
+MINUTE = datetime.timedelta(minutes=1)
 START = datetime.datetime(2030, 1, 7, 9, 0, tzinfo=datetime.UTC)  # a Monday; reviews are due a week later
 
 
@@ -72,6 +73,24 @@ class TestDueSoon:
         assert email.subject == f"Review due 14 January: {review.round.article.title}"
         assert "is due by Monday 14 January 2030, 09:00 UTC, in about 47 hours" in email.body
         assert logged(review)[-1] == ("due_soon", "once")
+
+    @pytest.mark.parametrize(
+        ("before_due", "words"),
+        [
+            (90 * MINUTE, "in about 1 hour."),
+            (59 * MINUTE, "in less than an hour."),
+        ],
+    )
+    def test_a_reminder_sent_late_says_how_little_time_is_left_in_words(
+        self, clock, review, mailoutbox, before_due, words
+    ):
+        """A sweep that did not run for two days still sends the reminder; it does not say
+        "in about 0 hours" or "1 hours"."""
+        clock.move_to(review.due_at - before_due)
+        send_review_reminders()
+
+        (email,) = mailoutbox
+        assert f"is due by Monday 14 January 2030, 09:00 UTC, {words}\n" in email.body
 
     def test_a_reviewer_given_less_notice_than_that_is_not_reminded_before_the_due_date(
         self, clock, article, board_member, mailoutbox
