@@ -1,6 +1,7 @@
 """What a round's staffing says, word for word and count for count: how many reviewers it still
 needs, who could take it and who is excluded by which rule (in name order, each by the first rule
-they fail), and when a high-risk round still needs a member of the specialty."""
+they fail), when a high-risk round still needs a member of the specialty, and the board's free
+seats as the triage queue spends them."""
 
 from __future__ import annotations
 
@@ -12,9 +13,12 @@ from django.utils import timezone
 from articles.models import RiskLevel
 from editorial import services
 from editorial.models import AssignmentState, ReviewAssignment, ReviewRound
+from editorial.staffing.selectors import board_capacity
+from editorial.triage import tasks
 from tests.editorial.conftest import approve, assign, submit
 from tests.factories import ArticleFactory, BoardMemberFactory, SpecialtyFactory
 from tests.helpers import client_for
+from tests.triage.conftest import pending
 
 pytestmark = pytest.mark.django_db
 
@@ -242,3 +246,36 @@ def test_a_standard_round_reviewed_by_an_outsider_needs_no_specialist(oncology, 
         False,
         "staffed",
     )
+
+
+def test_the_boards_free_seats_on_a_day_count_the_credentials_current_that_day(oncology, cardiology):
+    today = timezone.localdate()
+    renewing = oncologist(oncology, "Dr Renewing", max_open_reviews=2)
+    renewing.credentials_verified_until = today + datetime.timedelta(days=10)
+    renewing.save()
+    BoardMemberFactory(specialties=[cardiology], max_open_reviews=3)  # verified for a year
+
+    now, later = board_capacity(today=today), board_capacity(today=today + datetime.timedelta(days=30))
+
+    assert (now.free_seats, now.members_with_room, now.free_in(oncology.pk)) == (5, 2, 2)
+    assert (later.free_seats, later.members_with_room, later.free_in(oncology.pk)) == (3, 1, 0)
+    assert later.free_in(cardiology.pk) == 3
+
+
+def test_auto_submission_spends_one_seat_of_a_member_per_article_they_review(oncology, editor, settings):
+    settings.TRIAGE_AUTO_SUBMIT = True
+    BoardMemberFactory(specialties=[oncology], max_open_reviews=3)
+    for slug, age in [("fourth", 1), ("third", 2), ("second", 3), ("first", 4)]:
+        pending(oncology, editor, slug=slug, age_days=age)
+
+    counts = tasks.auto_submit_triage.apply().get()
+
+    assert counts == {
+        "enabled": 1,
+        "submitted": 3,
+        "skipped": 0,
+        "without_reviewers": 0,
+        "free_seats_before": 3,
+        "free_seats_after": 0,
+    }
+    assert set(ReviewRound.objects.values_list("article__slug", flat=True)) == {"first", "second", "third"}
