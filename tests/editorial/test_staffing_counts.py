@@ -279,3 +279,22 @@ def test_auto_submission_spends_one_seat_of_a_member_per_article_they_review(onc
         "free_seats_after": 0,
     }
     assert set(ReviewRound.objects.values_list("article__slug", flat=True)) == {"first", "second", "third"}
+
+
+def test_namesakes_are_listed_in_the_order_they_joined_the_board(oncology, editor):
+    """Members of the same name come by id, whatever the order they were given the specialty."""
+    first, second, third = (BoardMemberFactory(display_name="Dr Lee") for _ in range(3))
+    for namesake in (third, second, first):
+        namesake.specialties.add(oncology)
+        namesake.is_active = False
+        namesake.save()
+    article = ArticleFactory(specialty=oncology, actor=editor)
+    submit(article)
+
+    detail = staffing(article, editor)["detail"]
+
+    assert [exclusion["member"] for exclusion in detail["exclusions"]] == [
+        member(first),
+        member(second),
+        member(third),
+    ]
