@@ -261,6 +261,6 @@ def board_capacity(*, today: datetime.date | None = None) -> BoardCapacity:
     pairs = BoardMember.specialties.through.objects.filter(boardmember_id__in=list(free)).values_list(
         "specialty_id", "boardmember_id"
     )
-    for specialty_id, member_id in pairs if free else ():
+    for specialty_id, member_id in pairs:  # none, and no query, when nobody has a free seat
         by_specialty.setdefault(specialty_id, set()).add(member_id)
     return BoardCapacity(free_by_member=free, members_by_specialty=by_specialty)
