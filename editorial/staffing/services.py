@@ -204,11 +204,11 @@ def send_staffing_alerts(
     counts.update({"already_sent": 0, "no_recipient": 0, "failed": 0})
     system = get_system_user()
     for alert in owed_alerts(now=now, round_ids=round_ids):
-        counts[_deliver(alert, system=system)] += 1
+        counts[_deliver(alert, system=system, now=now)] += 1
     return dict(counts)
 
 
-def _deliver(alert: Alert, *, system: AbstractBaseUser) -> str:
+def _deliver(alert: Alert, *, system: AbstractBaseUser, now: datetime.datetime) -> str:
     addresses = sorted({user.email for user in alert.recipients if user.is_active and user.email})
     if not addresses:
         logger.warning("event=staffing_alert_without_recipient kind=%s subject=%s", alert.kind, alert.subject)
@@ -227,6 +227,7 @@ def _deliver(alert: Alert, *, system: AbstractBaseUser) -> str:
                         subject=alert.subject,
                         period_key=alert.period_key,
                         recipients=len(addresses),
+                        sent_at=now,  # the time the run judged it owed: the digests count from it
                     )
             except IntegrityError:
                 return "already_sent"

@@ -181,6 +181,14 @@ def test_the_daily_digest_starts_the_day_after_the_first_alert_and_lists_each_pe
     )
 
 
+def test_a_run_for_a_given_time_records_its_alerts_at_that_time(world, stuck_world, clock):
+    """A run told the time (a re-run for a missed day) records each alert as sent then, so its
+    first alert and the next day's digest do not go out together."""
+    assert send_staffing_alerts(now=T0 + DAY) == counts(round_short=1)
+    assert StaffingAlert.objects.get().sent_at == T0 + DAY
+    assert send_staffing_alerts(now=T0 + 2 * DAY) == counts(stuck_digest=2, already_sent=1)
+
+
 @override_settings(TIME_ZONE="Pacific/Auckland")
 def test_the_digest_day_is_the_utc_day_whatever_the_sites_time_zone(world, stuck_world, clock):
     send_staffing_alerts()
