@@ -105,6 +105,23 @@ class TestTheBoardRecordWhenDeciding:
             quorum(article),
         ]
 
+    def test_standing_lost_after_the_approval_is_no_violation(self, approved):
+        """A review given in good standing stays given: leaving the board, or a credential check
+        running out, later does not undo it."""
+        member = approved.reviewer
+        member.is_active = False
+        member.credentials_verified_until = timezone.localdate() - datetime.timedelta(days=1)
+        member.save()
+
+        assert verify_approvals().violations == []
+
+    def test_without_any_record_from_before_the_decision_the_standing_is_not_judged(self, approved):
+        """The board's history is kept only since it was turned on: an approval from before then
+        is judged by the other rules alone."""
+        BoardMember.history.filter(id=approved.reviewer_id).delete()
+
+        assert verify_approvals().violations == []
+
 
 def test_an_older_version_s_approving_round_does_not_stand_behind_the_page(article, specialists):
     """Version 2 is shown; its approving round withdrawn by hand, the round that approved version 1
