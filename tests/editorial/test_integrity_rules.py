@@ -141,6 +141,25 @@ def test_a_conflict_in_force_until_today_voids_the_approval_at_once(world, half_
     assert refreshed(first).voided_at is not None
 
 
+@pytest.mark.parametrize(
+    ("declared_in", "expired_in"), [(3, None), (-30, -1)], ids=["starts-later", "already-expired"]
+)
+def test_recording_a_conflict_not_in_force_today_re_checks_nothing(
+    world, half_approved, declared_in, expired_in, django_assert_num_queries
+):
+    """The declaration and its history row are all that is written: the daily check applies a
+    conflict on the day it comes into force."""
+    today = timezone.localdate()
+    with django_assert_num_queries(2):
+        declare_conflict(
+            world.members[0],
+            by=world.chief,
+            article=world.article,
+            declared_on=today + datetime.timedelta(days=declared_in),
+            expires_on=today + datetime.timedelta(days=expired_in) if expired_in else None,
+        )
+
+
 def test_saving_only_the_sign_in_time_and_the_password_re_checks_nothing(
     world, half_approved, django_assert_max_num_queries
 ):
