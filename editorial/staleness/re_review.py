@@ -44,21 +44,22 @@ def _lock_by_pk(pk: int) -> Article | None:
     return Article.objects.select_for_update(skip_locked=True).filter(pk=pk).order_by().first()
 
 
-def _open_re_review(pk: int) -> str:
+def _open_re_review(pk: int) -> str | None:
     """Submit one expired article again and auto-assign its reviewers, in one transaction.
-    Returns "opened", "without_reviewers" or "skipped" (another worker has it, or it changed)."""
+    Returns what ``services.open_re_review`` did ("opened", "without_reviewers" or
+    "left_to_editors"), or None when it was not tried (another worker has it, it changed, or the
+    workflow refused)."""
     with transaction.atomic():
         article = _lock_by_pk(pk)
         if article is None or article.status != ArticleStatus.EXPIRED:
-            return "skipped"
+            return None
         try:
-            outcome = services.open_re_review(
+            return services.open_re_review(
                 article=article, reason=RE_REVIEW_REASON, assign_reason=ASSIGN_REASON
             )
         except WorkflowError as error:
             logger.warning("event=re_review_refused article=%s code=%s detail=%s", pk, error.code, error)
-            return "skipped"
-    return "skipped" if outcome == "left_to_editors" else outcome
+            return None
 
 
 def _assign_waiting_re_review(pk: int, actor: AbstractBaseUser) -> bool:
@@ -103,7 +104,8 @@ def open_re_reviews(*, limit: int | None = None) -> ReReviewResult:
     """Open a re-review, as the system user, for up to ``limit`` expired articles whose current
     version is the approved one (the oldest due first), and retry auto-assignment for re-reviews
     still waiting for a reviewer. An expired article with a newer version is left to its editors,
-    who submit that version. ``remaining`` counts the expired articles beyond ``limit``."""
+    who submit that version. ``remaining`` is 1 when more expired articles wait beyond ``limit``
+    (the task then queues a follow-up run at once), else 0: a flag, not a count."""
     limit = limit or settings.STALENESS_RE_REVIEWS_PER_RUN
     actor = get_system_user()
     candidates = re_review_candidates(limit=limit)
