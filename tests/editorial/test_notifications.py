@@ -172,7 +172,10 @@ def test_reassigning_tells_the_old_reviewer_it_is_off_and_the_new_one_it_is_thei
         (specialists[0].user.email, "Review no longer needed"),
         (specialists[1].user.email, "Review requested"),
     ]
-    assert "the review was given to another member" in mailoutbox[1].body
+    assert (
+        "has been cancelled: the review was given to another member. "
+        "There is nothing more for you to do on it."
+    ) in mailoutbox[1].body
 
 
 def test_with_the_broker_down_the_request_succeeds_and_the_sweep_sends_the_email(
