@@ -4,6 +4,7 @@ import pytest
 
 from articles.models import RiskLevel
 from editorial import services
+from editorial.models import AssignmentState, ReviewAssignment
 from reviewers.services import get_system_user
 from tests.factories import ArticleFactory, BoardMemberFactory
 
@@ -86,3 +87,12 @@ def outbox_runs_tasks(monkeypatch):
 
     monkeypatch.setattr(publisher.inline, "publish", publish)
     return published
+
+
+def everyone_declines(article, editor):
+    """Auto-assign, then every member asked (replacements included) declines, until nobody is left."""
+    services.auto_assign(actor=editor, article=article, reason="Auto")
+    while pending := list(
+        ReviewAssignment.objects.filter(round__article=article, state=AssignmentState.PENDING)
+    ):
+        services.decline(actor=pending[0].reviewer.user, assignment=pending[0], reason="Away")

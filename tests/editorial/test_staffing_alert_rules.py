@@ -16,13 +16,13 @@ from django.utils import timezone
 
 from articles.models import ArticleStatus
 from editorial import services, staleness
-from editorial.models import AssignmentState, ReviewAssignment, ReviewRound
+from editorial.models import ReviewRound
 from editorial.staffing.models import AlertKind, StaffingAlert
 from editorial.staffing.selectors import round_staffing
 from editorial.staffing.services import send_staffing_alerts
 from reviewers.models import BoardMember
 from reviewers.services import get_system_user
-from tests.editorial.conftest import new_version, refreshed, submit
+from tests.editorial.conftest import everyone_declines, new_version, refreshed, submit
 from tests.editorial.scheduling import approved_long_ago
 from tests.factories import ArticleFactory, ChiefFactory, EditorFactory, SpecialtyFactory
 
@@ -50,14 +50,6 @@ def counts(**sent):
 
 def open_round(article):
     return ReviewRound.objects.get(article=article, closed_at=None)
-
-
-def everyone_declines(article, editor):
-    services.auto_assign(actor=editor, article=article, reason="Auto")
-    while pending := list(
-        ReviewAssignment.objects.filter(round__article=article, state=AssignmentState.PENDING)
-    ):
-        services.decline(actor=pending[0].reviewer.user, assignment=pending[0], reason="Away")
 
 
 @pytest.fixture

@@ -8,19 +8,11 @@ import pytest
 from editorial import services
 from editorial.models import AssignmentState, ReviewAssignment, ReviewRound
 from editorial.staffing.models import OverrideRequest, OverrideRequestState
-from tests.editorial.conftest import submit
+from tests.editorial.conftest import everyone_declines, submit
 from tests.factories import ArticleFactory, BoardMemberFactory, SpecialtyFactory
 from tests.helpers import client_for
 
 pytestmark = pytest.mark.django_db
-
-
-def everyone_declines(article, editor):
-    services.auto_assign(actor=editor, article=article, reason="Auto")
-    while pending := list(
-        ReviewAssignment.objects.filter(round__article=article, state=AssignmentState.PENDING)
-    ):
-        services.decline(actor=pending[0].reviewer.user, assignment=pending[0], reason="Away")
 
 
 @pytest.fixture
