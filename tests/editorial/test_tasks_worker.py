@@ -166,6 +166,8 @@ def test_two_workers_running_the_reminders_at_once_send_each_email_once(workers,
         send_review_reminders.delay()
         send_review_reminders.delay()
         workers.wait_for(lambda: len(workers.task_lines("send_review_reminders")) == 2, what="both sweeps")
+        # The sweeps queue the emails; the send_emails tasks send them after.
+        workers.wait_for(lambda: len(workers.emails) >= 8, what="eight emails")
 
     lines = workers.task_lines("send_review_reminders")
     assert sum(int(line["assigned"]) + int(line["overdue"]) for line in lines) == 8
@@ -302,6 +304,9 @@ def test_with_the_broker_down_the_api_call_succeeds_and_the_next_sweep_sends_the
     with workers.running():
         send_review_reminders.delay()
         workers.wait_for(lambda: workers.task_lines("send_review_reminders"), what="the sweep")
+        # The sweep queues the email to the outbox; a second task sends it, so the worker must
+        # stay up until it has.
+        workers.wait_for(lambda: workers.task_lines("send_emails"), what="the email's delivery")
 
     (line,) = workers.task_lines("send_review_reminders")
     assert line["assigned"] == "1"
