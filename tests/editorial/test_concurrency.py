@@ -9,11 +9,12 @@ from django.utils import timezone
 from articles.models import ArticleStatus as S
 from config.audit import audit
 from editorial import services
-from editorial.exceptions import WorkflowError
+from editorial.exceptions import NotEligible, WorkflowError
 from editorial.integrity.audit import verify_approvals
-from editorial.models import AssignmentState, ReviewRound, RoundOutcome
+from editorial.models import AssignmentState, ReviewAssignment, ReviewRound, RoundOutcome
 from reviewers.models import ConflictOfInterest
-from tests.editorial.conftest import in_review, refreshed
+from tests.editorial.conftest import assign, in_review, refreshed, submit
+from tests.factories import ArticleFactory, BoardMemberFactory
 from tests.helpers import run_at_once
 from tests.markers import requires_postgres
 
@@ -96,3 +97,21 @@ def test_a_conflict_declared_while_the_last_approval_arrives_never_leaves_a_fals
     article = refreshed(high_risk_article)
     assert not article.shows_approval(timezone.now())
     assert verify_approvals().violations == []
+
+
+@pytest.mark.parametrize("attempt", range(5))
+def test_two_assignments_of_a_member_with_one_free_seat_at_once_give_one(oncology, editor, attempt):
+    member = BoardMemberFactory(specialties=[oncology], max_open_reviews=1)
+    first, second = (ArticleFactory(specialty=oncology, actor=editor) for _ in range(2))
+    submit(first)
+    submit(second)
+
+    results = run_at_once(lambda: assign(first, member), lambda: assign(second, member))
+
+    # The member's row lock orders the two: the second counts the first's open review.
+    assert not any(
+        isinstance(result, BaseException) and not isinstance(result, NotEligible) for result in results
+    )
+    (refusal,) = [result for result in results if isinstance(result, NotEligible)]
+    assert [reason.code for reason in refusal.reasons] == ["at_capacity"]
+    assert ReviewAssignment.objects.filter(reviewer=member, state=AssignmentState.PENDING).count() == 1
