@@ -15,7 +15,6 @@ from django.http import Http404, HttpRequest, JsonResponse
 
 from articles import selectors as article_selectors
 from articles.models import Article
-from articles.rendering import render_markdown
 from editorial import selectors as editorial_selectors
 from editorial.public import selectors as public_selectors
 from editorial.public.jsonld import medical_web_page
@@ -174,7 +173,7 @@ def public_article(request: HttpRequest, slug: str) -> JsonResponse:
             "slug": article.slug,
             "title": version.title,
             "body": version.body,
-            "body_html": render_markdown(version.body),
+            "body_html": page.body_html,
             "badge": page.badge.name,
             "caution": page.badge.caution,
             "caution_text": page.badge.caution_text,

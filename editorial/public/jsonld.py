@@ -36,7 +36,6 @@ from django.utils import timezone
 
 from articles.models import Reference
 from articles.provenance import Provenance
-from articles.rendering import render_markdown
 from editorial.comments.text import html_text
 from editorial.public.selectors import PublicPage, ReviewState
 from reviewers.models import BoardMember, Specialty
@@ -141,7 +140,7 @@ def medical_web_page(page: PublicPage) -> dict[str, Any]:
         "@type": "MedicalWebPage",
         "headline": version.title,
         "name": version.title,
-        "text": html_text(render_markdown(version.body)),
+        "text": html_text(page.body_html),
         "dateModified": _date_time(version.created_at),
         "specialty": specialty_markup(article.specialty),
         "about": specialty_markup(article.specialty),

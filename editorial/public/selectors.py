@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.conf import settings
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
@@ -33,6 +34,7 @@ from django.utils.formats import date_format
 
 from articles.models import IN_REVIEW, Article, ArticleStatus, ArticleVersion
 from articles.provenance import MACHINE_WRITTEN
+from articles.rendering import render_markdown
 from editorial import eligibility
 from editorial.models import ReviewAssignment, ReviewRound, RoundOutcome
 from editorial.selectors import current_approval_round
@@ -120,6 +122,11 @@ class PublicPage:
     badge: Badge
     review: PublicReview
     reviewers: list[BoardMember]
+
+    @cached_property
+    def body_html(self) -> str:
+        """The shown text as sanitised HTML, rendered once for the page and its JSON-LD."""
+        return render_markdown(self.version.body)
 
 
 def public_page(slug: str) -> PublicPage | None:

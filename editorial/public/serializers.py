@@ -9,7 +9,6 @@ from rest_framework import serializers
 from articles.api.serializers import ReferenceSerializer
 from articles.models import Article
 from articles.provenance import Provenance
-from articles.rendering import render_markdown
 from config.api.fields import datetime_text
 from editorial.public.jsonld import medical_web_page
 from editorial.public.selectors import PublicPage, ReviewState, public_badge
@@ -194,7 +193,7 @@ class PublicArticleSerializer(serializers.Serializer):
     )
 
     def get_body_html(self, page: PublicPage) -> str:
-        return render_markdown(page.version.body)
+        return page.body_html
 
     @extend_schema_field(MEDICAL_WEB_PAGE_SCHEMA)
     def get_jsonld(self, page: PublicPage) -> dict:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime
+from unittest import mock
 
 import pytest
 import time_machine
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from articles import rendering
 from editorial import services
 from tests.editorial.conftest import approve, assign, in_review, new_version, submit
 
@@ -136,6 +138,18 @@ def test_the_rendered_body_is_sanitised(public, article, specialists, editor):
     assert "<h2>Dose</h2>" in html
     assert "javascript" not in html
     assert 'href="https://www.esmo.org"' in html
+
+
+def test_the_page_renders_its_text_once_for_the_body_and_the_json_ld(public, article, specialists):
+    new_version(article, body="## Dose\n\nOnce *weekly*, with food.")
+    approved(article, specialists[0])
+
+    with mock.patch.object(rendering, "_markdown", wraps=rendering._markdown) as markdown:
+        page = public.get(PAGE.format(article.slug)).json()
+
+    assert markdown.call_count == 1
+    assert page["body_html"] == "<h2>Dose</h2>\n<p>Once <em>weekly</em>, with food.</p>"
+    assert page["jsonld"]["text"] == "Dose\nOnce weekly, with food."
 
 
 def test_the_list_shows_badge_and_dates_newest_state(public, article, specialists):
