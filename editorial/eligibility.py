@@ -322,16 +322,25 @@ def approval_reasons(
     return reasons
 
 
-def quorum_reasons(counting: Sequence[ReviewAssignment], facts: RoundFacts) -> list[IneligibilityReason]:
+def quorum_reasons(
+    counting: Sequence[ReviewAssignment],
+    facts: RoundFacts,
+    *,
+    given: Sequence[ReviewAssignment] | None = None,
+) -> list[IneligibilityReason]:
     """Why the approvals that count (``counting``) are not enough for the article's risk level as
-    it is now; empty when they are.
+    it is now; empty when they are. ``given``: every approval the caller checked, counting or not
+    (by default ``counting``).
 
     The quorum is the round's own, fixed when it opened (a later change of the site-wide quorum
     does not undo approvals given under the old one). When the article's risk level has changed
-    since the approvals were given, the new level's quorum applies too, whichever is higher.
+    since the approvals were given, the new level's quorum applies too, whichever is higher. An
+    approval that no longer counts still tells at which level it was given: when a reclassification
+    voids them all, the reason names the new level's quorum, not the old one.
     """
     required = facts.round.required_approvals
-    if any(approval.decided_risk_level != facts.article.risk_level for approval in counting):
+    given = counting if given is None else given
+    if any(approval.decided_risk_level != facts.article.risk_level for approval in given):
         required = max(required, required_approvals(facts.article))
     reasons = []
     if len(counting) < required:

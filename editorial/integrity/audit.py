@@ -143,7 +143,7 @@ def _check(article_ids: Iterable[int], *, today: datetime.date) -> Iterator[Viol
                 yield violation(reason)
             if not reasons:
                 counting.append(approval)
-        for reason in eligibility.quorum_reasons(counting, facts):
+        for reason in eligibility.quorum_reasons(counting, facts, given=approvals[round.pk]):
             yield violation(reason)
 
 

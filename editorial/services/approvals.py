@@ -74,7 +74,7 @@ def check_round(
             check.voided.append(approval)
         elif not reasons:
             check.counting.append(approval)
-    check.shortfall = eligibility.quorum_reasons(check.counting, facts)
+    check.shortfall = eligibility.quorum_reasons(check.counting, facts, given=approvals)
     return check
 
 

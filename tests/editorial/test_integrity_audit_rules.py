@@ -15,6 +15,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from articles.models import Article, RiskLevel
 from editorial.integrity.audit import Violation, email_editors_in_chief, verify_approvals
 from editorial.models import ReviewAssignment, ReviewRound, RoundOutcome
 from reviewers.models import BoardMember, ConflictOfInterest
@@ -163,6 +164,29 @@ def test_an_article_s_approvals_are_reported_in_the_order_they_were_given(high_r
     ]
     assert verify_approvals().violations == [
         *text_changed,
+        quorum(article, needed=2),
+        Violation(
+            article.pk,
+            article.slug,
+            "needs_specialist",
+            "A high-risk article needs the approval of a member of Medical oncology.",
+        ),
+    ]
+
+
+def test_with_no_approval_counting_the_quorum_named_is_the_new_risk_level_s(approved, article):
+    """The approval was given at the standard level; the article was made high-risk behind the
+    application's back and the approved text changed: the quorum now owed is the high level's."""
+    Article.objects.filter(pk=article.pk).update(risk_level=RiskLevel.HIGH)
+    ReviewAssignment.objects.filter(pk=approved.pk).update(decided_content_hash="0" * 64)
+
+    assert verify_approvals().violations == [
+        Violation(
+            article.pk,
+            article.slug,
+            "text_changed",
+            f"{approved.reviewer.display_name} approved other text than the version's content hash.",
+        ),
         quorum(article, needed=2),
         Violation(
             article.pk,

@@ -208,8 +208,28 @@ def test_a_reclassification_voids_an_approval_whose_conflict_came_into_force_in_
     )
     assert lapse == (
         f"The approval no longer stands. Reclassified: {described}: "
-        "0 of the 1 approvals its risk level needs count. "
+        # The approval was given at the standard level; the high-risk quorum is two.
+        "0 of the 2 approvals its risk level needs count. "
         "A high-risk article needs the approval of a member of Cardiology."
+    )
+
+
+def test_a_conflict_voiding_the_only_approval_names_the_quorum_of_the_unchanged_risk_level(
+    article, specialists, chief
+):
+    (approval,) = in_review(article, specialists[0])
+    approve(approval)
+
+    declare_conflict(specialists[0], by=chief, article=article)
+
+    lapse = (
+        article.history.filter(history_change_reason__startswith="The approval no longer stands.")
+        .values_list("history_change_reason", flat=True)
+        .get()
+    )
+    assert lapse == (
+        "The approval no longer stands. Conflict of interest declared for "
+        f"{specialists[0].display_name} (this article): 0 of the 1 approvals its risk level needs count."
     )
 
 
