@@ -326,11 +326,10 @@ def quorum_reasons(
     counting: Sequence[ReviewAssignment],
     facts: RoundFacts,
     *,
-    given: Sequence[ReviewAssignment] | None = None,
+    given: Sequence[ReviewAssignment],
 ) -> list[IneligibilityReason]:
     """Why the approvals that count (``counting``) are not enough for the article's risk level as
-    it is now; empty when they are. ``given``: every approval the caller checked, counting or not
-    (by default ``counting``).
+    it is now; empty when they are. ``given``: every approval the caller checked, counting or not.
 
     The quorum is the round's own, fixed when it opened (a later change of the site-wide quorum
     does not undo approvals given under the old one). When the article's risk level has changed
@@ -339,7 +338,6 @@ def quorum_reasons(
     voids them all, the reason names the new level's quorum, not the old one.
     """
     required = facts.round.required_approvals
-    given = counting if given is None else given
     if any(approval.decided_risk_level != facts.article.risk_level for approval in given):
         required = max(required, required_approvals(facts.article))
     reasons = []
