@@ -154,7 +154,7 @@ class PublicArticleSerializer(serializers.Serializer):
     slug = serializers.SlugField(source="article.slug")
     title = serializers.CharField(source="version.title")
     body = serializers.CharField(source="version.body", help_text="Markdown.")
-    body_html = serializers.SerializerMethodField(help_text="The body rendered and sanitised.")
+    body_html = serializers.CharField(read_only=True, help_text="The body rendered and sanitised.")
     badge = serializers.CharField(source="badge.name")
     caution = serializers.BooleanField(source="badge.caution")
     caution_text = serializers.CharField(source="badge.caution_text")
@@ -192,9 +192,6 @@ class PublicArticleSerializer(serializers.Serializer):
         '<script type="application/ld+json"> element; also served alone with ?format=jsonld.'
     )
 
-    def get_body_html(self, page: PublicPage) -> str:
-        return page.body_html
-
     @extend_schema_field(MEDICAL_WEB_PAGE_SCHEMA)
     def get_jsonld(self, page: PublicPage) -> dict:
         return medical_web_page(page)
@@ -207,7 +204,7 @@ class PublicArticleSerializer(serializers.Serializer):
             "slug": article.slug,
             "title": version.title,
             "body": version.body,
-            "body_html": self.get_body_html(page),
+            "body_html": page.body_html,
             "badge": badge.name,
             "caution": badge.caution,
             "caution_text": badge.caution_text,

@@ -50,6 +50,15 @@ def quorum(article, needed=1):
     )
 
 
+def needs_specialist(article):
+    return Violation(
+        article.pk,
+        article.slug,
+        "needs_specialist",
+        "A high-risk article needs the approval of a member of Medical oncology.",
+    )
+
+
 class TestTheBoardRecordWhenDeciding:
     def test_only_the_latest_record_before_the_decision_counts(self, approved):
         """Earlier records said inactive and unverified; the one in force when they approved did not."""
@@ -165,12 +174,7 @@ def test_an_article_s_approvals_are_reported_in_the_order_they_were_given(high_r
     assert verify_approvals().violations == [
         *text_changed,
         quorum(article, needed=2),
-        Violation(
-            article.pk,
-            article.slug,
-            "needs_specialist",
-            "A high-risk article needs the approval of a member of Medical oncology.",
-        ),
+        needs_specialist(article),
     ]
 
 
@@ -188,12 +192,7 @@ def test_with_no_approval_counting_the_quorum_named_is_the_new_risk_level_s(appr
             f"{approved.reviewer.display_name} approved other text than the version's content hash.",
         ),
         quorum(article, needed=2),
-        Violation(
-            article.pk,
-            article.slug,
-            "needs_specialist",
-            "A high-risk article needs the approval of a member of Medical oncology.",
-        ),
+        needs_specialist(article),
     ]
 
 
